@@ -1,0 +1,13 @@
+package dev.quarry.cli.command;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+
+/** Channels for the client commands. */
+final class Grpc {
+    private Grpc() {}
+
+    static ManagedChannel channel(String address) {
+        return NettyChannelBuilder.forTarget(address).usePlaintext().maxInboundMessageSize(64 << 20).build();
+    }
+}

@@ -1,0 +1,23 @@
+package dev.quarry.coordinator;
+
+/**
+ * Settings of a coordinator process.
+ *
+ * @param host              address to bind
+ * @param port              public gRPC port (0 = ephemeral); default 7400
+ * @param kafkaBootstrap    Kafka bootstrap servers (index topics are created there)
+ * @param metaAddresses     raft-meta client addresses, comma-separated
+ * @param topicReplication  replication factor of new index topics (1 for a single broker, 3 in production)
+ */
+public record CoordinatorConfig(String host, int port, String kafkaBootstrap, String metaAddresses, short topicReplication) {
+    public static final int DEFAULT_PORT = 7400;
+
+    public CoordinatorConfig {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        if (topicReplication < 1) {
+            throw new IllegalArgumentException("topic replication factor must be at least 1");
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package dev.quarry.coordinator;
+
+import dev.quarry.common.meta.MetaClient;
+import dev.quarry.common.meta.StateWatcher;
+import dev.quarry.coordinator.admin.AdminHandler;
+import dev.quarry.coordinator.admin.MetaGateway;
+import dev.quarry.coordinator.admin.TopicAdmin;
+import dev.quarry.coordinator.api.AdminGrpcService;
+import dev.quarry.coordinator.api.SearchGrpcService;
+import dev.quarry.coordinator.fanout.FanOut;
+import dev.quarry.coordinator.fanout.ShardChannels;
+import dev.quarry.coordinator.routing.RoutingView;
+import dev.quarry.coordinator.search.GetHandler;
+import dev.quarry.coordinator.search.SearchHandler;
+import dev.quarry.proto.v1.ClusterState;
+import dev.quarry.proto.v1.MetaCommand;
+import dev.quarry.proto.v1.MetaCommandResponse;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The coordinator process: the public {@code SearchService} and {@code AdminService} (with gRPC
+ * server reflection), routing from raft-meta's watched state, fan-out to the shard servers.
+ * Thread-safety: requests run on virtual threads; shared state is the immutable routing table.
+ */
+public final class CoordinatorServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CoordinatorServer.class);
+
+    private final CoordinatorConfig config;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final RoutingView routing = new RoutingView();
+    private final ShardChannels channels = new ShardChannels();
+    private MetaClient meta;
+    private StateWatcher watcher;
+    private TopicAdmin topics;
+    private Server server;
+
+    private CoordinatorServer(CoordinatorConfig config) {
+        this.config = config;
+    }
+
+    public static CoordinatorServer start(CoordinatorConfig config, MeterRegistry metrics) throws IOException {
+        CoordinatorServer c = new CoordinatorServer(config);
+        try {
+            c.startup();
+            return c;
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private void startup() throws IOException {
+        meta = MetaClient.connect(config.metaAddresses());
+        watcher = meta.watch();
+        watcher.addListener(routing::update);
+        topics = new TopicAdmin(config.kafkaBootstrap(), config.topicReplication());
+        FanOut fanOut = new FanOut(channels, executor);
+        server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
+                .executor(executor)
+                .addService(new SearchGrpcService(new SearchHandler(routing, fanOut), new GetHandler(routing, channels)))
+                .addService(new AdminGrpcService(new AdminHandler(gateway(), routing, topics, channels)))
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(legacyReflection())
+                .build()
+                .start();
+        log.info("coordinator serving at {}:{}", config.host(), server.getPort());
+    }
+
+    /** grpcurl and older tools still ask the v1alpha reflection service. */
+    @SuppressWarnings("deprecation")
+    private static io.grpc.BindableService legacyReflection() {
+        return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+    }
+
+    private MetaGateway gateway() {
+        return new MetaGateway() {
+            @Override
+            public ClusterState state() {
+                return watcher.current();
+            }
+
+            @Override
+            public MetaCommandResponse submit(MetaCommand command) {
+                return meta.submit(command);
+            }
+
+            @Override
+            public boolean awaitVersion(long version, Duration timeout) {
+                try {
+                    watcher.awaitVersion(version, timeout);
+                    return true;
+                } catch (TimeoutException e) {
+                    return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        };
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    public RoutingView routing() {
+        return routing;
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.shutdown();
+            try {
+                server.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            server.shutdownNow();
+        }
+        if (watcher != null) {
+            watcher.close();
+        }
+        if (meta != null) {
+            meta.close();
+        }
+        if (topics != null) {
+            topics.close();
+        }
+        channels.close();
+        executor.shutdownNow();
+    }
+}

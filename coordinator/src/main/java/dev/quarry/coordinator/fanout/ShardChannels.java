@@ -1,0 +1,43 @@
+package dev.quarry.coordinator.fanout;
+
+import dev.quarry.proto.v1.ShardServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One gRPC channel per shard-server address, created on first use and kept (channels reconnect by
+ * themselves). Thread-safety: a concurrent map; channels and stubs are thread-safe.
+ */
+public final class ShardChannels implements AutoCloseable {
+    /** Shard answers carry sources; a page of large documents can exceed gRPC's 4 MiB default. */
+    private static final int MAX_INBOUND_BYTES = 64 << 20;
+
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    public ShardServiceGrpc.ShardServiceBlockingStub stub(String address) {
+        return ShardServiceGrpc.newBlockingStub(channel(address));
+    }
+
+    private ManagedChannel channel(String address) {
+        return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a)
+                .usePlaintext()
+                .maxInboundMessageSize(MAX_INBOUND_BYTES)
+                .build());
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        for (ManagedChannel c : channels.values()) {
+            try {
+                c.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

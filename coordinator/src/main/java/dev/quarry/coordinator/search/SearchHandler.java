@@ -1,0 +1,104 @@
+package dev.quarry.coordinator.search;
+
+import dev.quarry.coordinator.error.CoordinatorException;
+import dev.quarry.coordinator.fanout.FanOut;
+import dev.quarry.coordinator.fanout.ShardResult;
+import dev.quarry.coordinator.merge.TopKMerger;
+import dev.quarry.coordinator.routing.IndexRoute;
+import dev.quarry.coordinator.routing.RoutingView;
+import dev.quarry.proto.v1.Checkpoint;
+import dev.quarry.proto.v1.Hit;
+import dev.quarry.proto.v1.SearchRequest;
+import dev.quarry.proto.v1.SearchResponse;
+import dev.quarry.proto.v1.ShardFailure;
+import dev.quarry.proto.v1.ShardHit;
+import dev.quarry.proto.v1.ShardQueryRequest;
+import dev.quarry.proto.v1.ShardQueryResponse;
+import dev.quarry.proto.v1.TotalHitsRelation;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code SearchService/Search}: validates the request, fans out to one replica per shard, merges
+ * the shard top-k lists by (score desc, id asc) and reports failed shards.
+ * Thread-safety: stateless apart from its thread-safe collaborators.
+ */
+public final class SearchHandler {
+    public static final int DEFAULT_K = 10;
+    public static final int MAX_K = 1000;
+    /** Used when the client sets no deadline, so nothing waits forever. */
+    private static final long DEFAULT_TIMEOUT_MS = 10_000;
+
+    private final RoutingView routing;
+    private final FanOut fanOut;
+
+    public SearchHandler(RoutingView routing, FanOut fanOut) {
+        this.routing = routing;
+        this.fanOut = fanOut;
+    }
+
+    public SearchResponse search(SearchRequest req, Deadline clientDeadline) {
+        long t0 = System.nanoTime();
+        IndexRoute index = routing.require(req.getIndex());
+        int k = req.getK() == 0 ? DEFAULT_K : req.getK();
+        if (k < 1 || k > MAX_K) {
+            throw CoordinatorException.invalid("k must be between 1 and " + MAX_K + " (got " + req.getK() + ")");
+        }
+        if (!req.getCursor().isEmpty()) {
+            throw new CoordinatorException(CoordinatorException.Kind.UNIMPLEMENTED, "cursors are not supported yet");
+        }
+        if (req.getMinTokensCount() > 0) {
+            throw new CoordinatorException(CoordinatorException.Kind.UNIMPLEMENTED, "min_tokens (read-your-writes) is not supported yet");
+        }
+        Deadline deadline = clientDeadline != null ? clientDeadline : Deadline.after(DEFAULT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        ShardQueryRequest shardReq = ShardQueryRequest.newBuilder()
+                .setQuery(req.getQuery())
+                .setK(k)
+                .addAllFields(req.getFieldsList())
+                .addAllFilters(req.getFiltersList())
+                .addAllSort(req.getSortList())
+                .setTotalHitsThreshold(req.getTotalHitsThreshold())
+                .build();
+        List<ShardResult> results = fanOut.query(index, shardReq, deadline);
+
+        List<List<ShardHit>> lists = new ArrayList<>();
+        SearchResponse.Builder out = SearchResponse.newBuilder();
+        Checkpoint.Builder checkpoint = Checkpoint.newBuilder();
+        long total = 0;
+        boolean gte = false;
+        for (ShardResult r : results) {
+            switch (r) {
+                case ShardResult.Answer a -> {
+                    ShardQueryResponse resp = a.response();
+                    lists.add(resp.getHitsList());
+                    total += resp.getTotalHits();
+                    gte |= resp.getTotalHitsRelation() == TotalHitsRelation.GTE;
+                    checkpoint.putAllNextOffsets(resp.getCheckpoint().getNextOffsetsMap());
+                }
+                case ShardResult.Failure f -> {
+                    if (f.status().getCode() == Status.Code.INVALID_ARGUMENT) {
+                        throw CoordinatorException.invalid(f.status().getDescription());
+                    }
+                    if (!req.getAllowPartial()) {
+                        throw new CoordinatorException(f.status().getCode() == Status.Code.DEADLINE_EXCEEDED
+                                ? CoordinatorException.Kind.DEADLINE_EXCEEDED : CoordinatorException.Kind.UNAVAILABLE,
+                                "shard " + f.shard() + " of index '" + index.name() + "' failed" + (f.node().isEmpty() ? "" : " on node " + f.node())
+                                        + " (" + f.reason() + "); retry, or set allow_partial to accept partial results");
+                    }
+                    out.addShardFailures(ShardFailure.newBuilder().setShard(f.shard()).setNode(f.node()).setReason(f.reason()));
+                }
+            }
+        }
+        for (ShardHit h : TopKMerger.merge(lists, k)) {
+            out.addHits(Hit.newBuilder().setId(h.getId()).setScore(h.getScore()).setSourceJson(h.getSourceJson()).addAllSortValues(h.getSortValuesList()));
+        }
+        return out.setTotalHits(total)
+                .setTotalHitsRelation(gte ? TotalHitsRelation.GTE : TotalHitsRelation.EQ)
+                .setCheckpoint(checkpoint)
+                .setTookMicros((System.nanoTime() - t0) / 1000)
+                .build();
+    }
+}

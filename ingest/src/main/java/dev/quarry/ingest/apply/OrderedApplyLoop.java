@@ -1,0 +1,181 @@
+package dev.quarry.ingest.apply;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a fixed set of partitions of one topic with a manually assigned consumer (no consumer
+ * group: every replica reads for itself) and hands the records, in offset order, to a
+ * {@link RecordApplier}. Batches are bounded by the consumer's {@code max.poll.records}, so a
+ * backlog of millions of records costs bounded memory. When {@code apply} throws (a disk error,
+ * say), the loop logs it once, backs off, rewinds to the applier's {@link RecordApplier#nextOffsets()}
+ * and tries again; it never skips records on its own.
+ *
+ * <p>Thread-safety: {@link #start()} runs the loop on one platform thread that owns the consumer;
+ * {@link #close()} may be called from any thread (it wakes the consumer up and waits).
+ */
+public final class OrderedApplyLoop implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(OrderedApplyLoop.class);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+    private static final long MAX_BACKOFF_MS = 5_000;
+
+    private final String name;
+    private final String topic;
+    private final List<Integer> partitions;
+    private final Supplier<Consumer<byte[], byte[]>> consumerFactory;
+    private final RecordApplier applier;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile Consumer<byte[], byte[]> consumer;
+    private volatile Map<Integer, Long> endOffsets = Map.of();
+    private Thread thread;
+
+    public OrderedApplyLoop(String name, String topic, List<Integer> partitions,
+                            Supplier<Consumer<byte[], byte[]>> consumerFactory, RecordApplier applier) {
+        this.name = name;
+        this.topic = topic;
+        this.partitions = List.copyOf(partitions);
+        this.consumerFactory = consumerFactory;
+        this.applier = applier;
+    }
+
+    /** Consumer settings for an apply loop: byte arrays, no group, bounded batches, committed reads. */
+    public static Properties consumerProperties(String bootstrap, String clientId, int maxPollRecords) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("client.id", clientId);
+        p.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+        p.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+        p.put("enable.auto.commit", "false");
+        p.put("auto.offset.reset", "earliest");
+        p.put("isolation.level", "read_committed");
+        p.put("max.poll.records", Integer.toString(maxPollRecords));
+        p.put("fetch.max.wait.ms", "50");
+        return p;
+    }
+
+    public synchronized void start() {
+        if (thread != null) {
+            throw new IllegalStateException("already started");
+        }
+        thread = new Thread(this::run, "apply-" + name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Per partition, the log end offset the consumer last saw (for lag); empty before the first poll. */
+    public Map<Integer, Long> endOffsets() {
+        return endOffsets;
+    }
+
+    private void run() {
+        long backoff = 100;
+        try (Consumer<byte[], byte[]> c = consumerFactory.get()) {
+            consumer = c;
+            List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(topic, p)).toList();
+            c.assign(tps);
+            seekToApplied(c, tps);
+            while (running) {
+                try {
+                    ConsumerRecords<byte[], byte[]> polled = c.poll(POLL_TIMEOUT);
+                    if (!polled.isEmpty()) {
+                        List<LogRecord> batch = new ArrayList<>(polled.count());
+                        for (ConsumerRecord<byte[], byte[]> r : polled) {
+                            batch.add(LogRecord.of(r));
+                        }
+                        applier.apply(batch);
+                    }
+                    applier.tick();
+                    updateEndOffsets(c, tps);
+                    backoff = 100;
+                } catch (WakeupException e) {
+                    if (running) {
+                        throw e;
+                    }
+                } catch (Exception e) {
+                    if (!running) {
+                        break;
+                    }
+                    log.error("[{}] apply failed; retrying from the last applied offsets in {} ms", name, backoff, e);
+                    sleepQuietly(backoff);
+                    backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+                    seekToApplied(c, tps);
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            log.error("[{}] apply loop stopped", name, e);
+        } finally {
+            consumer = null;
+            stopped.countDown();
+        }
+    }
+
+    private void seekToApplied(Consumer<byte[], byte[]> c, List<TopicPartition> tps) {
+        Map<Integer, Long> next = applier.nextOffsets();
+        List<TopicPartition> fromStart = new ArrayList<>();
+        for (TopicPartition tp : tps) {
+            Long off = next.get(tp.partition());
+            if (off == null) {
+                fromStart.add(tp);
+            } else {
+                c.seek(tp, off);
+            }
+        }
+        if (!fromStart.isEmpty()) {
+            c.seekToBeginning(fromStart);
+        }
+    }
+
+    private void updateEndOffsets(Consumer<byte[], byte[]> c, List<TopicPartition> tps) {
+        Map<Integer, Long> ends = new HashMap<>();
+        for (TopicPartition tp : tps) {
+            c.currentLag(tp).ifPresent(lag -> ends.put(tp.partition(), c.position(tp) + lag));
+        }
+        if (!ends.isEmpty()) {
+            Map<Integer, Long> merged = new HashMap<>(endOffsets);
+            merged.putAll(ends);
+            endOffsets = Map.copyOf(merged);
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops the loop and waits for its thread to finish (bounded). */
+    @Override
+    public void close() {
+        running = false;
+        Consumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        try {
+            if (thread != null && !stopped.await(10, TimeUnit.SECONDS)) {
+                log.warn("[{}] apply loop did not stop within 10 s", name);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

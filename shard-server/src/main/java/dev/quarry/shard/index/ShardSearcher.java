@@ -1,0 +1,137 @@
+package dev.quarry.shard.index;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quarry.ingest.json.Json;
+import dev.quarry.proto.v1.GetResponse;
+import dev.quarry.proto.v1.ShardHit;
+import dev.quarry.proto.v1.ShardQueryRequest;
+import dev.quarry.proto.v1.ShardQueryResponse;
+import dev.quarry.proto.v1.TotalHitsRelation;
+import dev.quarry.shard.error.ShardException;
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.FieldDoc;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.TopFieldCollectorManager;
+import org.apache.lucene.search.TotalHits;
+
+/**
+ * Read side of a shard replica: query (top-k by score desc, id asc), get by id, and the replica's
+ * fingerprint. Every call acquires one searcher and releases it, so an answer reflects exactly one
+ * point-in-time view. Thread-safety: safe for concurrent use; all state is immutable or
+ * thread-safe ({@link SearcherManager}).
+ */
+public final class ShardSearcher {
+    /** Score desc (the default), then id asc: the ranking every shard and the coordinator agree on. */
+    public static final Sort SCORE_THEN_ID = new Sort(SortField.FIELD_SCORE, new SortField(FieldNames.ID, SortField.Type.STRING));
+    /** A page deeper than this must use a cursor. */
+    public static final int MAX_K = 10_000;
+
+    private final SearcherManager searchers;
+    private final QueryFactory queries;
+
+    public ShardSearcher(SearcherManager searchers, QueryFactory queries) {
+        this.searchers = searchers;
+        this.queries = queries;
+    }
+
+    public ShardQueryResponse query(ShardQueryRequest req, Checkpoint checkpoint) throws IOException {
+        if (req.getSortCount() > 0) {
+            throw new ShardException(ShardException.Kind.INVALID_ARGUMENT, "sorting by fields is not supported yet; omit 'sort' to rank by score");
+        }
+        int k = req.getK() <= 0 ? 10 : req.getK();
+        if (k > MAX_K) {
+            throw new ShardException(ShardException.Kind.INVALID_ARGUMENT, "k must be at most " + MAX_K + "; use a cursor to page deeper");
+        }
+        Query q = queries.build(req.getQuery(), req.getFiltersList());
+        int threshold = req.getTotalHitsThreshold() <= 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, req.getTotalHitsThreshold());
+        Set<String> fields = req.getFieldsCount() == 0 ? null : new HashSet<>(req.getFieldsList());
+        IndexSearcher s = searchers.acquire();
+        try {
+            TopDocs top = s.search(q, new TopFieldCollectorManager(SCORE_THEN_ID, k, null, threshold));
+            ShardQueryResponse.Builder out = ShardQueryResponse.newBuilder()
+                    .setTotalHits(top.totalHits.value())
+                    .setTotalHitsRelation(top.totalHits.relation() == TotalHits.Relation.EQUAL_TO ? TotalHitsRelation.EQ : TotalHitsRelation.GTE)
+                    .setCheckpoint(checkpoint.toProto());
+            StoredFields stored = s.storedFields();
+            for (ScoreDoc sd : top.scoreDocs) {
+                Document d = stored.document(sd.doc);
+                out.addHits(ShardHit.newBuilder()
+                        .setId(d.get(FieldNames.ID))
+                        .setScore(scoreOf(sd))
+                        .setSourceJson(filterSource(d.get(FieldNames.SOURCE), fields)));
+            }
+            return out.build();
+        } finally {
+            searchers.release(s);
+        }
+    }
+
+    public GetResponse get(String id) throws IOException {
+        IndexSearcher s = searchers.acquire();
+        try {
+            TopDocs top = s.search(new TermQuery(new Term(FieldNames.ID, id)), 1);
+            if (top.scoreDocs.length == 0) {
+                return GetResponse.newBuilder().setFound(false).build();
+            }
+            int doc = top.scoreDocs[0].doc;
+            Document d = s.storedFields().document(doc);
+            return GetResponse.newBuilder().setFound(true).setSourceJson(d.get(FieldNames.SOURCE)).setVersion(versionOf(s, doc)).build();
+        } finally {
+            searchers.release(s);
+        }
+    }
+
+    /** Live documents and fingerprint of the current searcher. */
+    public Stats stats() throws IOException {
+        IndexSearcher s = searchers.acquire();
+        try {
+            return new Stats(s.getIndexReader().numDocs(), Fingerprint.of(s));
+        } finally {
+            searchers.release(s);
+        }
+    }
+
+    /** With a sort on the score, Lucene leaves {@code ScoreDoc.score} unset and puts it in the sort values. */
+    private static float scoreOf(ScoreDoc sd) {
+        return sd instanceof FieldDoc fd && fd.fields.length > 0 && fd.fields[0] instanceof Float f ? f : sd.score;
+    }
+
+    /** Doc count and fingerprint of one searcher. */
+    public record Stats(long docCount, long fingerprint) {}
+
+    private static long versionOf(IndexSearcher s, int doc) throws IOException {
+        List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+        LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+        NumericDocValues v = leaf.reader().getNumericDocValues(FieldNames.VERSION);
+        return v != null && v.advanceExact(doc - leaf.docBase) ? v.longValue() : 0;
+    }
+
+    private static String filterSource(String source, Set<String> fields) throws IOException {
+        if (fields == null) {
+            return source;
+        }
+        JsonNode node = Json.parse(source);
+        if (!(node instanceof ObjectNode obj)) {
+            return source;
+        }
+        obj.retain(fields);
+        return Json.write(obj);
+    }
+}

@@ -1,0 +1,212 @@
+package dev.quarry.shard.node;
+
+import dev.quarry.common.meta.MetaClient;
+import dev.quarry.common.meta.StateWatcher;
+import dev.quarry.ingest.apply.OrderedApplyLoop;
+import dev.quarry.ingest.schema.IndexSchema;
+import dev.quarry.proto.v1.ClusterState;
+import dev.quarry.proto.v1.IndexInfo;
+import dev.quarry.proto.v1.MetaCommand;
+import dev.quarry.proto.v1.NodeRole;
+import dev.quarry.proto.v1.RegisterNodeCommand;
+import dev.quarry.proto.v1.ReplicaInfo;
+import dev.quarry.proto.v1.ReplicaState;
+import dev.quarry.proto.v1.SetReplicaStateCommand;
+import dev.quarry.proto.v1.ShardInfo;
+import dev.quarry.shard.replica.ReplicaRegistry;
+import dev.quarry.shard.replica.ReplicaSpec;
+import dev.quarry.shard.replica.ShardReplica;
+import dev.quarry.shard.rpc.ShardGrpcService;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A shard-server process: registers with raft-meta, follows the cluster state, opens the replicas
+ * placed on this node (and closes the ones moved away), reports them STARTED, and serves the shard
+ * RPCs. Thread-safety: replica opening and closing happen on one reconcile thread; requests run on
+ * virtual threads and only read the {@link ReplicaRegistry}.
+ */
+public final class ShardNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ShardNode.class);
+    /** Re-check placement this often even without a state change (retries failed reports). */
+    private static final long RECONCILE_EVERY_MS = 2_000;
+
+    private final ShardNodeConfig config;
+    private final MeterRegistry metrics;
+    private final ReplicaRegistry replicas = new ReplicaRegistry();
+    private final ScheduledExecutorService reconciler;
+    private final ExecutorService requestExecutor = Executors.newVirtualThreadPerTaskExecutor();
+    private Server server;
+    private MetaClient meta;
+    private StateWatcher watcher;
+    private String address;
+    private volatile long incarnation;
+
+    private ShardNode(ShardNodeConfig config, MeterRegistry metrics) {
+        this.config = config;
+        this.metrics = metrics;
+        this.reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "reconcile-" + config.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public static ShardNode start(ShardNodeConfig config, MeterRegistry metrics) throws IOException {
+        ShardNode node = new ShardNode(config, metrics);
+        try {
+            node.startup();
+            return node;
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+    }
+
+    private void startup() throws IOException {
+        server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
+                .addService(new ShardGrpcService(replicas))
+                .executor(requestExecutor)
+                .build()
+                .start();
+        address = config.host() + ":" + server.getPort();
+        meta = MetaClient.connect(config.metaAddresses());
+        incarnation = meta.submit(MetaCommand.newBuilder().setRegisterNode(RegisterNodeCommand.newBuilder()
+                .setId(config.nodeId()).setAddress(address).setRole(NodeRole.SHARD)).build()).getIncarnation();
+        watcher = meta.watch();
+        watcher.addListener(state -> reconciler.execute(() -> reconcile(state)));
+        reconciler.scheduleWithFixedDelay(() -> reconcile(watcher.current()), RECONCILE_EVERY_MS, RECONCILE_EVERY_MS, TimeUnit.MILLISECONDS);
+        log.info("shard server {} serving at {} (incarnation {})", config.nodeId(), address, incarnation);
+    }
+
+    public String address() {
+        return address;
+    }
+
+    public String nodeId() {
+        return config.nodeId();
+    }
+
+    public ReplicaRegistry replicas() {
+        return replicas;
+    }
+
+    /** Reconcile thread only. Never throws: an executor would swallow the failure silently. */
+    private void reconcile(ClusterState state) {
+        try {
+            reconcileOrThrow(state);
+        } catch (Throwable t) {
+            log.error("[{}] reconcile failed", config.nodeId(), t);
+        }
+    }
+
+    private void reconcileOrThrow(ClusterState state) {
+        if (state.getVersion() == 0) {
+            return;
+        }
+        Map<String, Placement> desired = placedHere(state);
+        for (ShardReplica open : replicas.all()) {
+            if (!desired.containsKey(open.spec().key())) {
+                closeQuietly(replicas.remove(open.spec().key()));
+            }
+        }
+        for (Placement p : desired.values()) {
+            try {
+                if (replicas.get(p.spec().key()) == null) {
+                    replicas.put(ShardReplica.open(p.spec(), config.nodeId(), config.dataDir(), this::newConsumer,
+                            Clock.systemUTC(), config.commitIntervalMs(), metrics));
+                }
+                if (p.state() != ReplicaState.STARTED) {
+                    meta.submit(MetaCommand.newBuilder().setSetReplicaState(SetReplicaStateCommand.newBuilder()
+                            .setIndex(p.spec().index()).setShard(p.spec().shard()).setNodeId(config.nodeId())
+                            .setState(ReplicaState.STARTED).setIncarnation(incarnation)).build());
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("[{}] cannot open or report replica {}: {}", config.nodeId(), p.spec().key(), e.toString());
+            }
+        }
+    }
+
+    private record Placement(ReplicaSpec spec, ReplicaState state) {}
+
+    private Map<String, Placement> placedHere(ClusterState state) {
+        Map<String, Placement> out = new HashMap<>();
+        for (IndexInfo idx : state.getIndicesMap().values()) {
+            IndexSchema schema = null;
+            for (ShardInfo s : idx.getShardsList()) {
+                for (ReplicaInfo r : s.getReplicasList()) {
+                    if (r.getNodeId().equals(config.nodeId()) && r.getState() != ReplicaState.RETIRING) {
+                        if (schema == null) {
+                            schema = IndexSchema.parse(idx.getSchemaJson());
+                        }
+                        ReplicaSpec spec = new ReplicaSpec(idx.getName(), s.getId(), schema, s.getPartitionsList());
+                        out.put(spec.key(), new Placement(spec, r.getState()));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private KafkaConsumer<byte[], byte[]> newConsumer() {
+        Properties p = OrderedApplyLoop.consumerProperties(config.kafkaBootstrap(), "quarry-shard-" + config.nodeId(), config.maxPollRecords());
+        return new KafkaConsumer<>(p);
+    }
+
+    private void closeQuietly(ShardReplica r) {
+        if (r == null) {
+            return;
+        }
+        try {
+            r.close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("[{}] closing replica {} failed: {}", config.nodeId(), r.spec().key(), e.toString());
+        }
+    }
+
+    /** Stops serving, then commits and closes every replica. */
+    @Override
+    public void close() {
+        if (server != null) {
+            server.shutdown();
+        }
+        if (watcher != null) {
+            watcher.close();
+        }
+        reconciler.shutdown();
+        try {
+            reconciler.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (ShardReplica r : replicas.all()) {
+            closeQuietly(replicas.remove(r.spec().key()));
+        }
+        if (meta != null) {
+            meta.close();
+        }
+        if (server != null) {
+            try {
+                server.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            server.shutdownNow();
+        }
+        requestExecutor.shutdownNow();
+    }
+}

@@ -1,0 +1,136 @@
+package dev.quarry.shard.replica;
+
+import dev.quarry.ingest.apply.OrderedApplyLoop;
+import dev.quarry.ingest.routing.Topics;
+import dev.quarry.proto.v1.GetResponse;
+import dev.quarry.proto.v1.ShardQueryRequest;
+import dev.quarry.proto.v1.ShardQueryResponse;
+import dev.quarry.proto.v1.ShardStatsResponse;
+import dev.quarry.shard.index.Checkpoint;
+import dev.quarry.shard.index.Fingerprint;
+import dev.quarry.shard.index.QueryFactory;
+import dev.quarry.shard.index.ShardSearcher;
+import dev.quarry.shard.index.ShardWriter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.lucene.store.FSDirectory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One copy of one shard: a Lucene index in its own directory, fed by its own apply loop over the
+ * shard's partitions, and read by queries. Thread-safety: queries and stats may come from any
+ * thread; the writer is confined to the apply loop's thread; {@link #close()} stops the loop
+ * before closing the writer so the two never overlap.
+ */
+public final class ShardReplica implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ShardReplica.class);
+
+    private final ReplicaSpec spec;
+    private final String nodeId;
+    private final FSDirectory dir;
+    private final ShardWriter writer;
+    private final ShardSearcher searcher;
+    private final OrderedApplyLoop loop;
+
+    private ShardReplica(ReplicaSpec spec, String nodeId, FSDirectory dir, ShardWriter writer, OrderedApplyLoop loop) {
+        this.spec = spec;
+        this.nodeId = nodeId;
+        this.dir = dir;
+        this.writer = writer;
+        this.searcher = new ShardSearcher(writer.searchers(), new QueryFactory(spec.schema()));
+        this.loop = loop;
+    }
+
+    /**
+     * Opens (or creates) the replica's index under {@code dataDir} and starts applying from the
+     * offsets of its last commit.
+     */
+    public static ShardReplica open(ReplicaSpec spec, String nodeId, Path dataDir, Supplier<Consumer<byte[], byte[]>> consumers,
+                                    Clock clock, long commitIntervalMs, MeterRegistry metrics) throws IOException {
+        Path path = dataDir.resolve(spec.index()).resolve("shard-" + spec.shard());
+        Files.createDirectories(path);
+        FSDirectory dir = FSDirectory.open(path);
+        Tags tags = Tags.of("index", spec.index(), "shard", Integer.toString(spec.shard()), "node", nodeId);
+        ShardWriter writer;
+        try {
+            writer = new ShardWriter(spec.key(), spec.schema(), dir, clock, commitIntervalMs, metrics, tags);
+        } catch (IOException | RuntimeException e) {
+            dir.close();
+            throw e;
+        }
+        ShardReplica replica;
+        try {
+            OrderedApplyLoop loop = new OrderedApplyLoop(nodeId + ":" + spec.key(), Topics.docs(spec.index()), spec.partitions(), consumers, writer);
+            replica = new ShardReplica(spec, nodeId, dir, writer, loop);
+            Gauge.builder("quarry_ingest_lag", replica, ShardReplica::lag).tags(tags).register(metrics);
+            loop.start();
+        } catch (RuntimeException | Error e) {
+            try (dir; writer) {
+                throw e;
+            }
+        }
+        log.info("[{}] replica {} opened at {}", nodeId, spec.key(), path);
+        return replica;
+    }
+
+    public ReplicaSpec spec() {
+        return spec;
+    }
+
+    public Checkpoint checkpoint() {
+        return writer.visibleCheckpoint();
+    }
+
+    public ShardQueryResponse query(ShardQueryRequest req) throws IOException {
+        return searcher.query(req, writer.visibleCheckpoint());
+    }
+
+    public GetResponse get(String id) throws IOException {
+        return searcher.get(id);
+    }
+
+    /** Records in Kafka not yet searchable here, summed over the shard's partitions. */
+    public long lag() {
+        Map<Integer, Long> ends = loop.endOffsets();
+        Map<Integer, Long> visible = writer.visibleCheckpoint().nextOffsets();
+        long lag = 0;
+        for (Map.Entry<Integer, Long> e : ends.entrySet()) {
+            lag += Math.max(0, e.getValue() - visible.getOrDefault(e.getKey(), 0L));
+        }
+        return lag;
+    }
+
+    public ShardStatsResponse stats() throws IOException {
+        Checkpoint cp = writer.visibleCheckpoint();
+        ShardSearcher.Stats st = searcher.stats();
+        return ShardStatsResponse.newBuilder()
+                .setIndex(spec.index()).setShard(spec.shard()).setNode(nodeId)
+                .setCheckpoint(cp.toProto())
+                .setDocCount(st.docCount())
+                .setLag(lag())
+                .setFingerprint(Fingerprint.hex(st.fingerprint()))
+                .setSkippedRecords(writer.skippedRecords())
+                .build();
+    }
+
+    /** Stops applying, commits what was applied, closes the index. */
+    @Override
+    public void close() throws IOException {
+        loop.close();
+        try {
+            writer.close();
+        } finally {
+            dir.close();
+        }
+        log.info("[{}] replica {} closed", nodeId, spec.key());
+    }
+}

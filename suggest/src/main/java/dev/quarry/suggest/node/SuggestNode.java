@@ -1,0 +1,109 @@
+package dev.quarry.suggest.node;
+
+import dev.quarry.common.meta.MetaClient;
+import dev.quarry.common.meta.StateWatcher;
+import dev.quarry.ingest.apply.OrderedApplyLoop;
+import dev.quarry.ingest.routing.Topics;
+import dev.quarry.ingest.schema.IndexSchema;
+import dev.quarry.proto.v1.ClusterState;
+import dev.quarry.proto.v1.IndexInfo;
+import dev.quarry.suggest.SuggestIndex;
+import dev.quarry.suggest.SuggestIndexRegistry;
+import dev.quarry.suggest.feed.SuggestFeed;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one {@link SuggestIndex} per index whose schema has a suggest config, each fed by its own
+ * apply loop over all partitions of the index's topic, following raft-meta's state: new indices
+ * are opened, deleted ones closed. Thread-safety: opening and closing happen on one follower
+ * thread; lookups go through the thread-safe {@link SuggestIndexRegistry}.
+ */
+public final class SuggestNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SuggestNode.class);
+
+    private final String kafkaBootstrap;
+    private final MeterRegistry metrics;
+    private final SuggestIndexRegistry registry = new SuggestIndexRegistry();
+    private final ExecutorService follower = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "suggest-follower");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Follower thread only. */
+    private final Map<String, Feed> feeds = new HashMap<>();
+    private final MetaClient meta;
+    private final StateWatcher watcher;
+
+    private record Feed(SuggestIndex index, OrderedApplyLoop loop) {}
+
+    public SuggestNode(String kafkaBootstrap, String metaAddresses, MeterRegistry metrics) {
+        this.kafkaBootstrap = kafkaBootstrap;
+        this.metrics = metrics;
+        this.meta = MetaClient.connect(metaAddresses);
+        this.watcher = meta.watch();
+        watcher.addListener(state -> follower.execute(() -> follow(state)));
+    }
+
+    public SuggestIndexRegistry registry() {
+        return registry;
+    }
+
+    /** Follower thread only. */
+    private void follow(ClusterState state) {
+        for (String name : List.copyOf(feeds.keySet())) {
+            if (!state.containsIndices(name)) {
+                closeFeed(name);
+            }
+        }
+        for (IndexInfo idx : state.getIndicesMap().values()) {
+            if (feeds.containsKey(idx.getName())) {
+                continue;
+            }
+            IndexSchema schema = IndexSchema.parse(idx.getSchemaJson());
+            if (schema.suggest().isEmpty()) {
+                continue;
+            }
+            SuggestIndex index = SuggestIndex.builder(idx.getName()).meterRegistry(metrics).build();
+            SuggestFeed feed = new SuggestFeed(index, schema);
+            List<Integer> partitions = IntStream.range(0, idx.getPartitions()).boxed().toList();
+            OrderedApplyLoop loop = new OrderedApplyLoop("suggest:" + idx.getName(), Topics.docs(idx.getName()), partitions,
+                    () -> new KafkaConsumer<>(OrderedApplyLoop.consumerProperties(kafkaBootstrap, "quarry-suggest", 5_000)), feed);
+            registry.register(index);
+            feeds.put(idx.getName(), new Feed(index, loop));
+            loop.start();
+            log.info("suggest: following index {} ({} partitions)", idx.getName(), partitions.size());
+        }
+    }
+
+    private void closeFeed(String name) {
+        Feed f = feeds.remove(name);
+        registry.remove(name);
+        f.loop().close();
+        f.index().close();
+    }
+
+    @Override
+    public void close() {
+        watcher.close();
+        follower.shutdown();
+        try {
+            follower.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (String name : List.copyOf(feeds.keySet())) {
+            closeFeed(name);
+        }
+        meta.close();
+    }
+}

@@ -1,0 +1,104 @@
+package dev.quarry.suggest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Entry weight = max over live carriers, smallest id on a tie; visible from the next snapshot. */
+class WeightSemanticsTest {
+
+  private final SuggestIndex index =
+      SuggestIndex.builder("weights").config(SuggestIndexConfig.manual()).build();
+
+  @AfterEach
+  void close() {
+    index.close();
+  }
+
+  @Test
+  void deletingTheHeaviestDocumentLowersTheWeightAndTheLastDeleteRemovesTheEntry() {
+    index.upsert("light", List.of("React"), 10);
+    index.upsert("heavy", List.of("React"), 20);
+    index.rebuildNow();
+    assertThat(index.lookup("rea", 10)).containsExactly(new Suggestion("React", 20, "heavy"));
+
+    index.delete("heavy");
+    index.rebuildNow();
+    assertThat(index.lookup("rea", 10)).containsExactly(new Suggestion("React", 10, "light"));
+
+    index.delete("light");
+    index.rebuildNow();
+    assertThat(index.lookup("rea", 10)).isEmpty();
+    assertThat(index.snapshot().size()).isZero();
+  }
+
+  @Test
+  void aWeightTieGoesToTheSmallestId() {
+    index.upsert("m", List.of("lodash"), 5);
+    index.upsert("z", List.of("lodash"), 5);
+    index.upsert("b", List.of("lodash"), 4);
+    index.rebuildNow();
+    assertThat(index.lookup("lod", 10)).containsExactly(new Suggestion("lodash", 5, "m"));
+
+    index.delete("m");
+    index.rebuildNow();
+    assertThat(index.lookup("lod", 10)).containsExactly(new Suggestion("lodash", 5, "z"));
+  }
+
+  @Test
+  void anUpsertReplacesWhatTheDocumentContributedBefore() {
+    index.upsert("a", List.of("alpha", "beta"), 7);
+    index.upsert("b", List.of("alpha"), 3);
+    index.rebuildNow();
+    index.upsert("a", List.of("beta"), 1); // drops "alpha", lowers its weight
+    index.rebuildNow();
+    assertThat(index.lookup("alp", 10)).containsExactly(new Suggestion("alpha", 3, "b"));
+    assertThat(index.lookup("bet", 10)).containsExactly(new Suggestion("beta", 1, "a"));
+  }
+
+  @Test
+  void textsDifferingOnlyInCaseAreTwoEntriesRankedByWeightThenText() {
+    index.upsert("1", List.of("react"), 5);
+    index.upsert("2", List.of("React"), 5);
+    index.upsert("3", List.of("REACT native"), 9);
+    index.rebuildNow();
+    assertThat(index.lookup("react", 10))
+        .extracting(Suggestion::text)
+        .containsExactly("REACT native", "React", "react");
+  }
+
+  @Test
+  void changesAreInvisibleUntilTheNextSnapshot() {
+    index.upsert("a", List.of("vue"), 1);
+    assertThat(index.lookup("vue", 10)).isEmpty();
+    assertThat(index.snapshotVersion()).isZero();
+
+    long version = index.rebuildNow();
+
+    assertThat(version).isEqualTo(1);
+    assertThat(index.lookup("vue", 10)).hasSize(1);
+    assertThat(index.rebuildNow()).as("nothing changed: no new snapshot").isEqualTo(1);
+    index.upsert("a", List.of("vue"), 1); // the same again: not a change
+    assertThat(index.rebuildNow()).isEqualTo(1);
+  }
+
+  @Test
+  void wordStartsAndMultiWordQueriesMatch() {
+    index.upsert("1", List.of("react-dom"), 3);
+    index.upsert("2", List.of("@types/node"), 2);
+    index.upsert("3", List.of("react dom xyz"), 1);
+    index.upsert("4", List.of("Émile Zola"), 1);
+    index.rebuildNow();
+    assertThat(index.lookup("dom", 10)).extracting(Suggestion::text)
+        .containsExactly("react-dom", "react dom xyz");
+    assertThat(index.lookup("react d", 10)).extracting(Suggestion::text).containsExactly("react dom xyz");
+    assertThat(index.lookup("dom x", 10)).extracting(Suggestion::text).containsExactly("react dom xyz");
+    assertThat(index.lookup("node", 10)).extracting(Suggestion::text).containsExactly("@types/node");
+    assertThat(index.lookup("@TYPES", 10)).extracting(Suggestion::text).containsExactly("@types/node");
+    assertThat(index.lookup("ypes", 10)).isEmpty();
+    assertThat(index.lookup("EMILE z", 10)).extracting(Suggestion::text).containsExactly("Émile Zola");
+    assertThat(index.lookup("zo", 10)).extracting(Suggestion::text).containsExactly("Émile Zola");
+  }
+}
