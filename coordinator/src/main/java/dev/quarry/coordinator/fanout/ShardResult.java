@@ -1,17 +1,16 @@
 package dev.quarry.coordinator.fanout;
 
-import dev.quarry.proto.v1.ShardQueryResponse;
 import io.grpc.Status;
 
-/** What one shard contributed to a fan-out: an answer, or why there is none. */
-public sealed interface ShardResult {
+/** What one shard contributed to a fan-out: an answer of type {@code T}, or why there is none. */
+public sealed interface ShardResult<T> {
     int shard();
 
     /** The replica that answered. */
-    record Answer(int shard, String node, ShardQueryResponse response) implements ShardResult {}
+    record Answer<T>(int shard, String node, T response) implements ShardResult<T> {}
 
     /** No replica answered; {@code status} is the last failure's. */
-    record Failure(int shard, String node, Status status) implements ShardResult {
+    record Failure<T>(int shard, String node, Status status) implements ShardResult<T> {
         public String reason() {
             return status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
         }

@@ -10,6 +10,8 @@ import dev.quarry.proto.v1.Checkpoint;
 import dev.quarry.proto.v1.Hit;
 import dev.quarry.proto.v1.SearchRequest;
 import dev.quarry.proto.v1.SearchResponse;
+import dev.quarry.proto.v1.Scoring;
+import dev.quarry.proto.v1.ScoringStats;
 import dev.quarry.proto.v1.ShardFailure;
 import dev.quarry.proto.v1.ShardHit;
 import dev.quarry.proto.v1.ShardQueryRequest;
@@ -23,7 +25,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code SearchService/Search}: validates the request, fans out to one replica per shard, merges
- * the shard top-k lists by (score desc, id asc) and reports failed shards.
+ * the shard top-k lists by (score desc, id asc) and reports failed shards. With GLOBAL scoring
+ * (the default) a first round gathers every shard's term statistics, and the shards score with
+ * their sum, so the merged ranking equals that of one index holding all documents.
  * Thread-safety: stateless apart from its thread-safe collaborators.
  */
 public final class SearchHandler {
@@ -62,32 +66,29 @@ public final class SearchHandler {
                 .addAllSort(req.getSortList())
                 .setTotalHitsThreshold(req.getTotalHitsThreshold())
                 .build();
-        List<ShardResult> results = fanOut.query(index, shardReq, deadline);
+        if (req.getScoring() == Scoring.GLOBAL && index.shards().size() > 1) {
+            shardReq = shardReq.toBuilder().setGlobalStats(globalStats(index, shardReq, deadline, req.getAllowPartial())).build();
+        }
+        ShardQueryRequest finalReq = shardReq;
+        List<ShardResult<ShardQueryResponse>> results = fanOut.call(index,
+                (stub, shard) -> stub.query(finalReq.toBuilder().setIndex(index.name()).setShard(shard).build()), deadline);
 
         List<List<ShardHit>> lists = new ArrayList<>();
         SearchResponse.Builder out = SearchResponse.newBuilder();
         Checkpoint.Builder checkpoint = Checkpoint.newBuilder();
         long total = 0;
         boolean gte = false;
-        for (ShardResult r : results) {
+        for (ShardResult<ShardQueryResponse> r : results) {
             switch (r) {
-                case ShardResult.Answer a -> {
+                case ShardResult.Answer<ShardQueryResponse> a -> {
                     ShardQueryResponse resp = a.response();
                     lists.add(resp.getHitsList());
                     total += resp.getTotalHits();
                     gte |= resp.getTotalHitsRelation() == TotalHitsRelation.GTE;
                     checkpoint.putAllNextOffsets(resp.getCheckpoint().getNextOffsetsMap());
                 }
-                case ShardResult.Failure f -> {
-                    if (f.status().getCode() == Status.Code.INVALID_ARGUMENT) {
-                        throw CoordinatorException.invalid(f.status().getDescription());
-                    }
-                    if (!req.getAllowPartial()) {
-                        throw new CoordinatorException(f.status().getCode() == Status.Code.DEADLINE_EXCEEDED
-                                ? CoordinatorException.Kind.DEADLINE_EXCEEDED : CoordinatorException.Kind.UNAVAILABLE,
-                                "shard " + f.shard() + " of index '" + index.name() + "' failed" + (f.node().isEmpty() ? "" : " on node " + f.node())
-                                        + " (" + f.reason() + "); retry, or set allow_partial to accept partial results");
-                    }
+                case ShardResult.Failure<ShardQueryResponse> f -> {
+                    failOrRecord(f, index, req.getAllowPartial());
                     out.addShardFailures(ShardFailure.newBuilder().setShard(f.shard()).setNode(f.node()).setReason(f.reason()));
                 }
             }
@@ -100,5 +101,32 @@ public final class SearchHandler {
                 .setCheckpoint(checkpoint)
                 .setTookMicros((System.nanoTime() - t0) / 1000)
                 .build();
+    }
+
+    /** Phase one of GLOBAL scoring: every shard's statistics for the query's terms, summed. */
+    private ScoringStats globalStats(IndexRoute index, ShardQueryRequest shardReq, Deadline deadline, boolean allowPartial) {
+        List<ShardResult<ScoringStats>> results = fanOut.call(index,
+                (stub, shard) -> stub.termStats(shardReq.toBuilder().setIndex(index.name()).setShard(shard).build()), deadline);
+        List<ScoringStats> stats = new ArrayList<>();
+        for (ShardResult<ScoringStats> r : results) {
+            switch (r) {
+                case ShardResult.Answer<ScoringStats> a -> stats.add(a.response());
+                case ShardResult.Failure<ScoringStats> f -> failOrRecord(f, index, allowPartial);
+            }
+        }
+        return ScoringStatsSum.sum(stats);
+    }
+
+    /** A failed shard: the query's fault (INVALID_ARGUMENT) or, without allow_partial, the request's failure. */
+    private static void failOrRecord(ShardResult.Failure<?> f, IndexRoute index, boolean allowPartial) {
+        if (f.status().getCode() == Status.Code.INVALID_ARGUMENT) {
+            throw CoordinatorException.invalid(f.status().getDescription());
+        }
+        if (!allowPartial) {
+            throw new CoordinatorException(f.status().getCode() == Status.Code.DEADLINE_EXCEEDED
+                    ? CoordinatorException.Kind.DEADLINE_EXCEEDED : CoordinatorException.Kind.UNAVAILABLE,
+                    "shard " + f.shard() + " of index '" + index.name() + "' failed" + (f.node().isEmpty() ? "" : " on node " + f.node())
+                            + " (" + f.reason() + "); retry, or set allow_partial to accept partial results");
+        }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quarry.ingest.json.Json;
 import dev.quarry.proto.v1.GetResponse;
+import dev.quarry.proto.v1.ScoringStats;
 import dev.quarry.proto.v1.ShardHit;
 import dev.quarry.proto.v1.ShardQueryRequest;
 import dev.quarry.proto.v1.ShardQueryResponse;
@@ -62,8 +63,9 @@ public final class ShardSearcher {
         Query q = queries.build(req.getQuery(), req.getFiltersList());
         int threshold = req.getTotalHitsThreshold() <= 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, req.getTotalHitsThreshold());
         Set<String> fields = req.getFieldsCount() == 0 ? null : new HashSet<>(req.getFieldsList());
-        IndexSearcher s = searchers.acquire();
+        IndexSearcher acquired = searchers.acquire();
         try {
+            IndexSearcher s = req.hasGlobalStats() ? new GlobalStatsSearcher(acquired.getIndexReader(), req.getGlobalStats()) : acquired;
             TopDocs top = s.search(q, new TopFieldCollectorManager(SCORE_THEN_ID, k, null, threshold));
             ShardQueryResponse.Builder out = ShardQueryResponse.newBuilder()
                     .setTotalHits(top.totalHits.value())
@@ -78,6 +80,17 @@ public final class ShardSearcher {
                         .setSourceJson(filterSource(d.get(FieldNames.SOURCE), fields)));
             }
             return out.build();
+        } finally {
+            searchers.release(acquired);
+        }
+    }
+
+    /** This shard's statistics for the query's terms (phase one of GLOBAL scoring). */
+    public ScoringStats termStats(ShardQueryRequest req) throws IOException {
+        Query q = queries.build(req.getQuery(), req.getFiltersList());
+        IndexSearcher s = searchers.acquire();
+        try {
+            return ScoringStatsCollector.collect(s, q);
         } finally {
             searchers.release(s);
         }

@@ -3,6 +3,7 @@ package dev.quarry.shard.replica;
 import dev.quarry.ingest.apply.OrderedApplyLoop;
 import dev.quarry.ingest.routing.Topics;
 import dev.quarry.proto.v1.GetResponse;
+import dev.quarry.proto.v1.ScoringStats;
 import dev.quarry.proto.v1.ShardQueryRequest;
 import dev.quarry.proto.v1.ShardQueryResponse;
 import dev.quarry.proto.v1.ShardStatsResponse;
@@ -92,6 +93,10 @@ public final class ShardReplica implements AutoCloseable {
 
     public ShardQueryResponse query(ShardQueryRequest req) throws IOException {
         return searcher.query(req, writer.visibleCheckpoint());
+    }
+
+    public ScoringStats termStats(ShardQueryRequest req) throws IOException {
+        return searcher.termStats(req);
     }
 
     public GetResponse get(String id) throws IOException {

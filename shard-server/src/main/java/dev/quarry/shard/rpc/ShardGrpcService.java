@@ -1,6 +1,7 @@
 package dev.quarry.shard.rpc;
 
 import dev.quarry.proto.v1.GetResponse;
+import dev.quarry.proto.v1.ScoringStats;
 import dev.quarry.proto.v1.ShardGetRequest;
 import dev.quarry.proto.v1.ShardQueryRequest;
 import dev.quarry.proto.v1.ShardQueryResponse;
@@ -28,6 +29,11 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
             ShardQueryResponse r = replicas.require(req.getIndex(), req.getShard()).query(req);
             return r.toBuilder().setQueueSize(inFlight.get()).setServiceMicros((System.nanoTime() - t0) / 1000).build();
         });
+    }
+
+    @Override
+    public void termStats(ShardQueryRequest req, StreamObserver<ScoringStats> out) {
+        respond(out, () -> replicas.require(req.getIndex(), req.getShard()).termStats(req));
     }
 
     @Override
