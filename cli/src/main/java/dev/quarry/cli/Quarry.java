@@ -1,5 +1,6 @@
 package dev.quarry.cli;
 
+import dev.quarry.cli.command.BenchCommand;
 import dev.quarry.cli.command.DevCommand;
 import dev.quarry.cli.command.IndexCommand;
 import dev.quarry.cli.command.KafkaCommand;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
         description = "Quarry: a distributed search engine with typeahead. Documents come from Kafka, queries go over gRPC, suggestions over HTTP.",
         subcommands = {
                 DevCommand.class, KafkaCommand.class, IndexCommand.class, LoadCommand.class,
-                SearchCommand.class, SuggestCommand.class, StatusCommand.class, CommandLine.HelpCommand.class
+                SearchCommand.class, SuggestCommand.class, StatusCommand.class, BenchCommand.class, CommandLine.HelpCommand.class
         })
 public final class Quarry implements Runnable {
     @CommandLine.Spec

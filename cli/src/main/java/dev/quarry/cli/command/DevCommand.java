@@ -9,8 +9,6 @@ import dev.quarry.ingest.routing.Topics;
 import dev.quarry.proto.v1.AdminServiceGrpc;
 import dev.quarry.proto.v1.CreateIndexRequest;
 import dev.quarry.proto.v1.DescribeIndexRequest;
-import dev.quarry.proto.v1.SearchRequest;
-import dev.quarry.proto.v1.SearchServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -37,7 +35,7 @@ import picocli.CommandLine.Option;
 public final class DevCommand implements Callable<Integer> {
     static final String SAMPLE = "/sample/npm-packages-20k.jsonl.gz";
     static final String SAMPLE_SCHEMA = "/sample/npm-schema.json";
-    private static final long SEARCHABLE_TIMEOUT_MS = 120_000;
+    private static final long SEARCHABLE_TIMEOUT_S = 120;
 
     @Option(names = "--data", paramLabel = "FILE", description = "JSON lines to load into 'packages' instead of the bundled sample (npm schema)")
     Path data;
@@ -106,20 +104,7 @@ public final class DevCommand implements Callable<Integer> {
             System.out.println("created index 'packages'; loading " + (data == null ? "the bundled sample (20,000 npm packages)" : data) + " ...");
             LoadSummary s = load(cluster.kafkaBootstrap());
             LoadCommand.report(s, System.out);
-            long t0 = System.nanoTime();
-            SearchServiceGrpc.SearchServiceBlockingStub search = SearchServiceGrpc.newBlockingStub(ch);
-            long hits = 0;
-            while (System.nanoTime() - t0 < SEARCHABLE_TIMEOUT_MS * 1_000_000 && hits < s.sent()) {
-                try {
-                    hits = search.withDeadlineAfter(5, TimeUnit.SECONDS).search(SearchRequest.newBuilder().setIndex("packages").setQuery("*").setK(1).build()).getTotalHits();
-                } catch (StatusRuntimeException e) {
-                    // replicas still starting
-                }
-                if (hits < s.sent()) {
-                    TimeUnit.MILLISECONDS.sleep(200);
-                }
-            }
-            System.out.printf("%,d documents searchable after %.1f s%n", hits, (System.nanoTime() - t0) / 1e9);
+            Searchable.await(cluster.coordinatorAddress(), "packages", s, SEARCHABLE_TIMEOUT_S, System.out);
         } finally {
             ch.shutdownNow();
         }

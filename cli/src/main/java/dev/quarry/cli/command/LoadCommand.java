@@ -38,6 +38,12 @@ public final class LoadCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress bar")
     boolean quiet;
 
+    @Option(names = "--wait", description = "after sending, wait until every document sent is searchable (asks the coordinator) and report the time")
+    boolean await;
+
+    @Option(names = "--wait-timeout-s", defaultValue = "600", description = "give up waiting after this many seconds (default ${DEFAULT-VALUE})")
+    long waitTimeoutS;
+
     @Mixin
     Endpoints endpoints;
 
@@ -58,6 +64,9 @@ public final class LoadCommand implements Callable<Integer> {
             LoadSummary s = load(producer, reader, progress);
             progress.finish();
             report(s, System.out);
+            if (await && !Searchable.await(endpoints.coordinator, index, s, waitTimeoutS, System.out)) {
+                return 1;
+            }
             return s.failed() > 0 ? 1 : 0;
         }
     }

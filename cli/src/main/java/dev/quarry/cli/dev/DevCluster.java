@@ -66,8 +66,9 @@ public final class DevCluster implements AutoCloseable {
         }
         coordinator = CoordinatorServer.start(new CoordinatorConfig(b.host, b.coordinatorPort, kafka.bootstrap(), metaAddress(), (short) 1), metrics);
         coordinatorMetrics = MetricsEndpoint.start(b.host, b.coordinatorPort == 0 ? 0 : b.coordinatorPort + 1, metrics);
-        suggestNode = new SuggestNode(kafka.bootstrap(), metaAddress(), metrics);
-        suggestHttp = SuggestHttpServer.start(SuggestHttpConfig.defaults().withHost(b.host).withPort(b.suggestPort), suggestNode.registry(), metrics);
+        suggestNode = new SuggestNode(kafka.bootstrap(), metaAddress(), b.dataDir.resolve("suggest"), metrics);
+        suggestHttp = SuggestHttpServer.start(SuggestHttpConfig.defaults().withHost(b.host).withPort(b.suggestPort)
+                .withCoordinator(coordinatorAddress()), suggestNode.registry(), metrics);
         log.info("dev cluster up in {} ms", (System.nanoTime() - t0) / 1_000_000);
     }
 

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
@@ -59,6 +61,7 @@ public final class BulkLoader {
         long start = System.nanoTime();
         AtomicLong acked = new AtomicLong();
         AtomicLong failed = new AtomicLong();
+        Map<Integer, Long> ends = new ConcurrentHashMap<>();
         List<LoadSummary.RejectedLine> rejected = new ArrayList<>();
         long rejectedCount = 0;
         long lineNo = 0;
@@ -79,14 +82,21 @@ public final class BulkLoader {
                 continue;
             }
             producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), line.getBytes(StandardCharsets.UTF_8)),
-                    (md, ex) -> (ex == null ? acked : failed).incrementAndGet());
+                    (md, ex) -> {
+                        if (ex == null) {
+                            acked.incrementAndGet();
+                            ends.merge(md.partition(), md.offset() + 1, Math::max);
+                        } else {
+                            failed.incrementAndGet();
+                        }
+                    });
             if ((lineNo & 1023) == 0) {
                 progress.accept(lineNo);
             }
         }
         producer.flush();
         progress.accept(lineNo);
-        return new LoadSummary(lineNo, acked.get(), rejected, rejectedCount, failed.get(), System.nanoTime() - start);
+        return new LoadSummary(lineNo, acked.get(), rejected, rejectedCount, failed.get(), System.nanoTime() - start, ends);
     }
 
     private String idOf(String line) {

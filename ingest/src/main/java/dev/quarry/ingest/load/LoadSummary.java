@@ -1,6 +1,7 @@
 package dev.quarry.ingest.load;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a bulk load did.
@@ -12,10 +13,14 @@ import java.util.List;
  * @param rejectedCount all rejected lines
  * @param failed      documents Kafka did not acknowledge
  * @param elapsedNanos wall time of the load
+ * @param nextOffsets  per partition, one past the highest offset Kafka acknowledged: once an
+ *                     index's checkpoint covers these, every document of the load is searchable
  */
-public record LoadSummary(long lines, long sent, List<RejectedLine> rejected, long rejectedCount, long failed, long elapsedNanos) {
+public record LoadSummary(long lines, long sent, List<RejectedLine> rejected, long rejectedCount, long failed, long elapsedNanos,
+                          Map<Integer, Long> nextOffsets) {
     public LoadSummary {
         rejected = List.copyOf(rejected);
+        nextOffsets = Map.copyOf(nextOffsets);
     }
 
     public double docsPerSecond() {

@@ -1,0 +1,100 @@
+package dev.quarry.cli.command;
+
+import dev.quarry.cli.bench.LatencyRun;
+import dev.quarry.cli.bench.LuceneBaseline;
+import dev.quarry.cli.bench.QueryGenerator;
+import dev.quarry.ingest.json.Json;
+import dev.quarry.proto.v1.SearchRequest;
+import dev.quarry.proto.v1.SearchServiceGrpc;
+import io.grpc.ManagedChannel;
+import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "search", mixinStandardHelpOptions = true,
+        description = {"Search throughput and latency through a running coordinator, beside one in-process Lucene index of the same documents",
+                "queried with the same generated queries in the same run. The index must hold exactly --data (default: the bundled sample,",
+                "which `quarry dev` loads)."})
+public final class SearchBenchCommand implements Callable<Integer> {
+    @Option(names = "--index", defaultValue = "packages", description = "index to query (default ${DEFAULT-VALUE})")
+    String index;
+
+    @Option(names = "--data", paramLabel = "FILE", description = "the JSON lines the index holds (default: the bundled sample)")
+    Path data;
+
+    @Option(names = "--queries", defaultValue = "3000", description = "measured queries per run (default ${DEFAULT-VALUE})")
+    int queries;
+
+    @Option(names = "--warmup", defaultValue = "1000", description = "queries before measuring (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--threads", defaultValue = "4", description = "client threads of the throughput run (default ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "-k", defaultValue = "10", description = "hits per query (default ${DEFAULT-VALUE})")
+    int k;
+
+    @Mixin
+    Endpoints endpoints;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> lines = readLines();
+        List<String> texts = new ArrayList<>();
+        for (String l : lines) {
+            var n = Json.parse(l);
+            texts.add(n.path("name").asText("") + " " + n.path("description").asText(""));
+        }
+        List<String> qs = QueryGenerator.generate(texts, queries + warmup, 42);
+        System.out.printf("%,d documents, %,d distinct generated queries, k=%d%n", lines.size(), qs.size(), k);
+        ManagedChannel ch = Grpc.channel(endpoints.coordinator);
+        try (LuceneBaseline lucene = new LuceneBaseline(lines)) {
+            SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(ch);
+            LatencyRun.Op quarry = i -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .search(SearchRequest.newBuilder().setIndex(index).setQuery(qs.get(i % qs.size())).setK(k).build());
+            LatencyRun.Op raw = i -> lucene.search(qs.get(i % qs.size()), k);
+            LatencyRun.run(warmup, threads, raw);
+            LatencyRun.run(warmup, threads, quarry);
+            LatencyRun.Result luceneSeq = LatencyRun.run(queries, 1, i -> raw.run(warmup + i));
+            LatencyRun.Result quarrySeq = LatencyRun.run(queries, 1, i -> quarry.run(warmup + i));
+            LatencyRun.Result luceneTp = LatencyRun.run(queries, threads, i -> raw.run(warmup + i));
+            LatencyRun.Result quarryTp = LatencyRun.run(queries, threads, i -> quarry.run(warmup + i));
+            System.out.printf("%-28s %10s %10s %10s %8s%n", "", "QPS(" + threads + "thr)", "p50 ms", "p99 ms", "errors");
+            row("raw Lucene, one index", luceneTp, luceneSeq);
+            row("Quarry via coordinator", quarryTp, quarrySeq);
+            System.out.printf("throughput ratio Quarry / Lucene: %.3f%n", quarryTp.opsPerSecond() / luceneTp.opsPerSecond());
+            System.out.printf("coordinator path added latency at p50: %.3f ms (sequential client)%n", quarrySeq.p50Ms() - luceneSeq.p50Ms());
+            return quarryTp.errors() + quarrySeq.errors() > 0 ? 1 : 0;
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    private static void row(String name, LatencyRun.Result tp, LatencyRun.Result seq) {
+        System.out.printf("%-28s %10.0f %10.3f %10.3f %8d%n", name, tp.opsPerSecond(), seq.p50Ms(), seq.p99Ms(), tp.errors() + seq.errors());
+    }
+
+    private List<String> readLines() throws Exception {
+        try (InputStream raw = data == null ? DevCommand.class.getResourceAsStream(DevCommand.SAMPLE) : Files.newInputStream(data);
+             BufferedReader r = new BufferedReader(new InputStreamReader(LoadCommand.maybeGunzip(new BufferedInputStream(raw)), StandardCharsets.UTF_8))) {
+            List<String> out = new ArrayList<>();
+            for (String l = r.readLine(); l != null; l = r.readLine()) {
+                if (!l.isBlank()) {
+                    out.add(l);
+                }
+            }
+            return out;
+        }
+    }
+}
