@@ -5,7 +5,9 @@ import dev.quarry.cli.command.DevCommand;
 import dev.quarry.cli.command.IndexCommand;
 import dev.quarry.cli.command.KafkaCommand;
 import dev.quarry.cli.command.LoadCommand;
+import dev.quarry.cli.command.MetaCommand;
 import dev.quarry.cli.command.SearchCommand;
+import dev.quarry.cli.command.ShardCommand;
 import dev.quarry.cli.command.StatusCommand;
 import dev.quarry.cli.command.SuggestCommand;
 import picocli.CommandLine;
@@ -15,7 +17,7 @@ import picocli.CommandLine.Command;
 @Command(name = "quarry", mixinStandardHelpOptions = true, version = "quarry 0.1.0",
         description = "Quarry: a distributed search engine with typeahead. Documents come from Kafka, queries go over gRPC, suggestions over HTTP.",
         subcommands = {
-                DevCommand.class, KafkaCommand.class, IndexCommand.class, LoadCommand.class,
+                DevCommand.class, KafkaCommand.class, MetaCommand.class, ShardCommand.class, IndexCommand.class, LoadCommand.class,
                 SearchCommand.class, SuggestCommand.class, StatusCommand.class, BenchCommand.class, CommandLine.HelpCommand.class
         })
 public final class Quarry implements Runnable {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.quarry.cli.bench.QueryGenerator;
 import dev.quarry.cli.dev.DevCluster;
 import dev.quarry.ingest.json.Json;
 import dev.quarry.ingest.routing.Partitioner;
@@ -249,25 +250,9 @@ class EmbeddedClusterIT {
         return out;
     }
 
-    /** Queries made of words from the corpus: single terms, pairs, and field-qualified terms. */
+    /** Queries made of words from the corpus (the generator `quarry bench search` uses). */
     private List<String> generatedQueries(int n, Random r) {
-        Set<String> out = new LinkedHashSet<>();
-        while (out.size() < n) {
-            SampleData.Pkg p = docs.get(r.nextInt(docs.size()));
-            List<String> words = new ArrayList<>();
-            for (String w : (p.name() + " " + p.description()).toLowerCase().split("[^a-z0-9]+")) {
-                if (w.length() >= 3) words.add(w);
-            }
-            if (words.isEmpty()) continue;
-            String a = words.get(r.nextInt(words.size()));
-            String b = words.get(r.nextInt(words.size()));
-            switch (r.nextInt(3)) {
-                case 0 -> out.add(a);
-                case 1 -> out.add(a + " " + b);
-                default -> out.add("name:" + a + " " + b);
-            }
-        }
-        return List.copyOf(out);
+        return QueryGenerator.generate(docs.stream().map(p -> p.name() + " " + p.description()).toList(), n, r.nextLong());
     }
 
     /** Prefixes of names, 1..8 characters, from the start and from word starts. */

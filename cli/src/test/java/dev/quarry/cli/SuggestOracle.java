@@ -12,7 +12,9 @@ import org.apache.lucene.analysis.miscellaneous.ASCIIFoldingFilter;
  * Brute-force typeahead under INTERFACES.md's rules, written independently of the suggest module:
  * one entry per distinct text (max weight over its documents, smallest id on a tie); a text matches
  * when its folded form, from the start or from the start of any word, starts with the folded query;
- * ranked by weight desc, then text asc.
+ * ranked by weight desc, then text asc. When fewer than k match and the folded query has 4+ chars
+ * (8+), the places left go to typo matches: texts with some prefix, from a word start and beginning
+ * with the query's first char, within 1 (2) Levenshtein edits of the folded query, ranked the same way among themselves.
  */
 final class SuggestOracle {
     record Entry(String text, long weight, String id) {}
@@ -32,8 +34,49 @@ final class SuggestOracle {
                 hits.add(e);
             }
         }
-        hits.sort(Comparator.comparingLong((Entry e) -> -e.weight()).thenComparing(Entry::text));
+        Comparator<Entry> ranking = Comparator.comparingLong((Entry e) -> -e.weight()).thenComparing(Entry::text);
+        hits.sort(ranking);
+        int maxEdits = fq.length() >= 8 ? 2 : fq.length() >= 4 ? 1 : 0;
+        if (hits.size() < k && maxEdits > 0) {
+            List<Entry> typos = new ArrayList<>();
+            for (Entry e : entries.values()) {
+                String ft = fold(e.text());
+                if (!matches(ft, fq) && typoMatches(ft, fq, maxEdits)) {
+                    typos.add(e);
+                }
+            }
+            typos.sort(ranking);
+            hits.addAll(typos);
+        }
         return hits.subList(0, Math.min(k, hits.size()));
+    }
+
+    static boolean typoMatches(String text, String q, int maxEdits) {
+        for (int i = 0; i < text.length(); i++) {
+            boolean wordStart = i == 0 || (Character.isLetterOrDigit(text.charAt(i)) && !Character.isLetterOrDigit(text.charAt(i - 1)));
+            if (!wordStart || text.charAt(i) != q.charAt(0)) {
+                continue; // the first char is not fuzzy
+            }
+            String rest = text.substring(i, Math.min(text.length(), i + q.length() + maxEdits));
+            int[] prev = new int[rest.length() + 1];
+            for (int j = 0; j <= rest.length(); j++) {
+                prev[j] = j;
+            }
+            for (int a = 1; a <= q.length(); a++) {
+                int[] cur = new int[rest.length() + 1];
+                cur[0] = a;
+                for (int j = 1; j <= rest.length(); j++) {
+                    cur[j] = Math.min(Math.min(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + (q.charAt(a - 1) == rest.charAt(j - 1) ? 0 : 1));
+                }
+                prev = cur;
+            }
+            for (int d : prev) {
+                if (d <= maxEdits) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     static boolean matches(String text, String q) {

@@ -12,6 +12,10 @@ import dev.quarry.coordinator.fanout.ShardChannels;
 import dev.quarry.coordinator.routing.RoutingView;
 import dev.quarry.coordinator.search.GetHandler;
 import dev.quarry.coordinator.search.SearchHandler;
+import dev.quarry.coordinator.write.WriteHandler;
+import dev.quarry.ingest.load.BulkLoader;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import dev.quarry.proto.v1.ClusterState;
 import dev.quarry.proto.v1.MetaCommand;
 import dev.quarry.proto.v1.MetaCommandResponse;
@@ -44,6 +48,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private MetaClient meta;
     private StateWatcher watcher;
     private TopicAdmin topics;
+    private Producer<byte[], byte[]> producer;
     private Server server;
 
     private CoordinatorServer(CoordinatorConfig config) {
@@ -66,10 +71,12 @@ public final class CoordinatorServer implements AutoCloseable {
         watcher = meta.watch();
         watcher.addListener(routing::update);
         topics = new TopicAdmin(config.kafkaBootstrap(), config.topicReplication());
+        producer = new KafkaProducer<>(BulkLoader.producerProperties(config.kafkaBootstrap(), "quarry-coordinator"));
         FanOut fanOut = new FanOut(channels, executor);
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
                 .executor(executor)
-                .addService(new SearchGrpcService(new SearchHandler(routing, fanOut), new GetHandler(routing, channels)))
+                .addService(new SearchGrpcService(new SearchHandler(routing, fanOut), new GetHandler(routing, channels),
+                        new WriteHandler(routing, producer, channels)))
                 .addService(new AdminGrpcService(new AdminHandler(gateway(), routing, topics, channels)))
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(legacyReflection())
@@ -94,6 +101,15 @@ public final class CoordinatorServer implements AutoCloseable {
             @Override
             public MetaCommandResponse submit(MetaCommand command) {
                 return meta.submit(command);
+            }
+
+            @Override
+            public java.util.Optional<dev.quarry.proto.v1.MetaStatusResponse> metaStatus() {
+                try {
+                    return java.util.Optional.of(meta.metaStatus());
+                } catch (io.grpc.StatusRuntimeException e) {
+                    return java.util.Optional.empty(); // status shows the rest; the meta fields stay empty
+                }
             }
 
             @Override
@@ -138,6 +154,9 @@ public final class CoordinatorServer implements AutoCloseable {
         }
         if (topics != null) {
             topics.close();
+        }
+        if (producer != null) {
+            producer.close();
         }
         channels.close();
         executor.shutdownNow();

@@ -2,17 +2,24 @@ package dev.quarry.suggest;
 
 import dev.quarry.suggest.entries.EntryTable;
 import dev.quarry.suggest.fst.FstSnapshot;
+import dev.quarry.suggest.fst.SnapshotCodec;
+import dev.quarry.suggest.lookup.HotPrefixCache;
+import dev.quarry.suggest.lookup.LiveLookup;
 import dev.quarry.suggest.metrics.SuggestMetrics;
 import dev.quarry.suggest.snapshot.SnapshotFactory;
 import dev.quarry.suggest.snapshot.SnapshotPublisher;
+import dev.quarry.suggest.snapshot.SnapshotSink;
+import dev.quarry.suggest.snapshot.SnapshotStore;
 import dev.quarry.suggest.text.Folding;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -24,17 +31,24 @@ import org.slf4j.LoggerFactory;
  * One index's typeahead: the facade the Kafka feed writes to and the HTTP server reads from.
  *
  * <p>Writes ({@link #upsert}, {@link #delete}, {@link #setWatermark}) go to the live {@link
- * EntryTable}. Reads ({@link #lookup}, {@link #suggest}) go to the published {@link FstSnapshot}
- * only, so a change becomes visible with the next snapshot: within about one rebuild interval
- * when auto-rebuild is on, or after {@link #rebuildNow()}.
+ * EntryTable}, which reports every entry change to the streaming delta at once. Reads ({@link
+ * #lookup}, {@link #suggest}) merge the published FST snapshot with that delta ({@link LiveLookup}),
+ * so a change is visible to the next lookup; the rebuild task folds the delta into a new snapshot
+ * now and then (policy: {@link SuggestIndexConfig}). Answers for 1–3 char prefixes are cached per
+ * snapshot and delta version ({@link HotPrefixCache}).
  *
  * <p>Matching (INTERFACES.md, "Suggest HTTP"): the query and the texts are {@linkplain Folding
  * folded}; a text matches when its folded form, from position 0 or from the start of one of its
- * words, starts with the folded query. Ranking: weight desc, then text asc.
+ * words, starts with the folded query. Ranking: weight desc, then text asc. Typo matches (see
+ * {@link dev.quarry.suggest.lookup.TypoRule}) fill the places exact matches leave.
+ *
+ * <p>Persistence: with a data directory, every published snapshot is saved with its offsets and
+ * document contributions ({@link SnapshotStore}); {@link Builder#build()} restores the last one, and
+ * {@link #watermark()} tells the feed where to resume.
  *
  * <p>Thread-safety: writes may come from any thread (they serialize on the entry table's lock;
  * normally only the feed thread writes). Reads may come from any number of threads and never block:
- * they read one volatile snapshot reference. The rebuild task runs on the scheduler thread.
+ * they read one volatile (snapshot, delta) pair. The rebuild task runs on the scheduler thread.
  */
 public final class SuggestIndex implements AutoCloseable {
 
@@ -45,6 +59,7 @@ public final class SuggestIndex implements AutoCloseable {
   private final EntryTable table = new EntryTable();
   private final SuggestMetrics metrics;
   private final SnapshotPublisher publisher;
+  private final HotPrefixCache cache = new HotPrefixCache();
   private final ScheduledExecutorService ownedScheduler; // null when none or injected
   private final ScheduledFuture<?> rebuildTask; // null when auto-rebuild is off
 
@@ -52,8 +67,15 @@ public final class SuggestIndex implements AutoCloseable {
     this.name = b.name;
     this.config = b.config;
     this.metrics = new SuggestMetrics(b.meterRegistry, name);
-    this.publisher = new SnapshotPublisher(name, table, b.snapshotFactory, b.clock, metrics);
+    SnapshotStore store = b.dataDir == null ? null : new SnapshotStore(b.dataDir);
+    this.publisher =
+        new SnapshotPublisher(
+            name, table, b.snapshotFactory, store == null ? SnapshotSink.NONE : store, b.clock, metrics);
+    if (store != null) {
+      restore(store);
+    }
     metrics.bindSnapshot(publisher::current, b.clock);
+    metrics.bindLive(() -> publisher.served().delta().size(), cache::hitRatio);
     if (config.autoRebuild()) {
       ScheduledExecutorService scheduler = b.scheduler;
       if (scheduler == null) {
@@ -64,7 +86,7 @@ public final class SuggestIndex implements AutoCloseable {
       } else {
         this.ownedScheduler = null;
       }
-      long intervalNanos = config.rebuildInterval().toNanos();
+      long intervalNanos = config.checkInterval().toNanos();
       this.rebuildTask =
           scheduler.scheduleWithFixedDelay(
               this::scheduledRebuild, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
@@ -106,13 +128,11 @@ public final class SuggestIndex implements AutoCloseable {
   /**
    * Reports that every record below these offsets (partition → next offset to consume) has been
    * applied; partitions not mentioned keep their value. Call it after the upserts and deletes of a
-   * poll, with offsets that only move forward: the next snapshot then serves this watermark. If
-   * the table's content is still the served snapshot's (the records changed no entry), that
-   * snapshot serves it right away, since its content is what the watermark describes.
+   * poll, with offsets that only move forward. Since changes are visible at once (delta), answers
+   * serve this watermark from the next lookup on.
    */
   public void setWatermark(Map<Integer, Long> nextOffsets) {
     table.setWatermark(nextOffsets);
-    publisher.offerLatestWatermark();
   }
 
   /** {@link #setWatermark(Map)} for one partition. */
@@ -127,17 +147,41 @@ public final class SuggestIndex implements AutoCloseable {
     return suggest(q, k).suggestions();
   }
 
-  /** {@link #lookup}, with the snapshot version and the watermark that answer reflects. */
+  /**
+   * {@link #lookup}, with the version of the snapshot under the delta and the watermark: every
+   * record below it is reflected (the watermark is read first, so the answer may reflect more).
+   */
   public SuggestResult suggest(String q, int k) {
     Objects.requireNonNull(q, "q");
     if (k < 1) {
       throw new IllegalArgumentException("k must be at least 1, got " + k);
     }
     long start = System.nanoTime();
-    SnapshotPublisher.Served served = publisher.served(); // one read: snapshot + its watermark
-    List<Suggestion> hits = served.snapshot().topK(Folding.fold(q), k);
+    Watermark watermark = table.watermarkStamp().watermark();
+    SnapshotPublisher.Served served = publisher.served(); // one read: snapshot + its delta
+    String fq = Folding.fold(q);
+    List<Suggestion> hits =
+        fq.isEmpty()
+            ? List.of()
+            : cache.get(fq, k, served.snapshot().version(), served.delta().version(),
+                () -> LiveLookup.lookup(served.snapshot(), served.delta(), fq, k, config.typos()));
     metrics.recordLookup(System.nanoTime() - start);
-    return new SuggestResult(hits, served.snapshot().version(), served.watermark());
+    return new SuggestResult(hits, served.snapshot().version(), watermark);
+  }
+
+  /** The offsets applied so far (partition → next offset); where a feed resumes after a restore. */
+  public Watermark watermark() {
+    return table.watermarkStamp().watermark();
+  }
+
+  /** Changed texts held in the delta (not yet in a snapshot). */
+  public int deltaSize() {
+    return publisher.served().delta().size();
+  }
+
+  /** The hot-prefix cache's hit ratio so far. */
+  public double cacheHitRatio() {
+    return cache.hitRatio();
   }
 
   /** The version of the served snapshot (0 before the first build; +1 per published snapshot). */
@@ -176,6 +220,14 @@ public final class SuggestIndex implements AutoCloseable {
   }
 
   /**
+   * What the rebuild task runs every check interval: builds a snapshot if the policy of {@link
+   * SuggestIndexConfig} says it is due. Returns whether a new snapshot was published.
+   */
+  public boolean rebuildIfDue() {
+    return publisher.rebuildIfDue(config.maxDeltaEntries(), config.maxDeltaAge(), config.minRebuildGap());
+  }
+
+  /**
    * Waits until the served snapshot reflects at least {@code generation} changes (see {@link
    * #generation()}); returns false on timeout.
    */
@@ -197,11 +249,25 @@ public final class SuggestIndex implements AutoCloseable {
 
   private void scheduledRebuild() {
     try {
-      publisher.rebuildIfDirty();
+      rebuildIfDue();
     } catch (Throwable t) {
       // Failed builds are handled inside; this is a bug. Keep the schedule alive.
       log.error("suggest index {}: rebuild task failed", name, t);
     }
+  }
+
+  private void restore(SnapshotStore store) {
+    long start = System.nanoTime();
+    Optional<SnapshotCodec.Restored> restored = store.load();
+    if (restored.isEmpty()) {
+      return;
+    }
+    FstSnapshot snapshot = restored.get().snapshot();
+    table.restore(restored.get().docs(), snapshot.generation(), snapshot.watermark());
+    publisher.restore(snapshot);
+    log.info("suggest index {}: restored snapshot version {} ({} entries, {} documents) in {} ms",
+        name, snapshot.version(), snapshot.size(), restored.get().docs().size(),
+        (System.nanoTime() - start) / 1_000_000);
   }
 
   /** Builds a {@link SuggestIndex}; every setting has a default. */
@@ -212,6 +278,7 @@ public final class SuggestIndex implements AutoCloseable {
     private MeterRegistry meterRegistry = new CompositeMeterRegistry(); // no-op meters
     private ScheduledExecutorService scheduler;
     private SnapshotFactory snapshotFactory = SnapshotFactory.FST;
+    private Path dataDir;
 
     private Builder(String name) {
       Objects.requireNonNull(name, "name");
@@ -250,6 +317,15 @@ public final class SuggestIndex implements AutoCloseable {
     /** How snapshots are built (default {@link SnapshotFactory#FST}); tests inject failures. */
     public Builder snapshotFactory(SnapshotFactory factory) {
       this.snapshotFactory = Objects.requireNonNull(factory, "factory");
+      return this;
+    }
+
+    /**
+     * Persists every published snapshot under {@code dir} (this index's own directory) and restores
+     * the last one on {@link #build()}. Default: no persistence.
+     */
+    public Builder dataDir(Path dir) {
+      this.dataDir = Objects.requireNonNull(dir, "dir");
       return this;
     }
 

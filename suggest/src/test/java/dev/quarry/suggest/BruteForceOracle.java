@@ -39,19 +39,31 @@ public final class BruteForceOracle {
   /** Entries and their folded texts (same order). */
   public record Corpus(List<Suggestion> entries, List<String> foldedTexts) {
 
-    /** Scans every entry: fold q, test every position, sort, cut at k. */
+    /**
+     * Scans every entry: fold q, test every position, sort, cut at k; then, if places are left and
+     * q is long enough, the same over the typo matches that are not exact matches.
+     */
     public List<Suggestion> lookup(String q, int k) {
       String fq = fold(q);
       if (fq.isEmpty()) {
         return List.of();
       }
       List<Suggestion> hits = new ArrayList<>();
+      List<Suggestion> typos = new ArrayList<>();
+      int maxEdits = fq.length() >= 8 ? 2 : fq.length() >= 4 ? 1 : 0;
       for (int i = 0; i < entries.size(); i++) {
         if (matches(foldedTexts.get(i), fq)) {
           hits.add(entries.get(i));
         }
       }
+      for (int i = 0; i < entries.size() && hits.size() < k && maxEdits > 0; i++) {
+        if (!matches(foldedTexts.get(i), fq) && typoMatches(foldedTexts.get(i), fq, maxEdits)) {
+          typos.add(entries.get(i));
+        }
+      }
       hits.sort(WEIGHT_DESC_TEXT_ASC);
+      typos.sort(WEIGHT_DESC_TEXT_ASC);
+      hits.addAll(typos);
       return List.copyOf(hits.subList(0, Math.min(k, hits.size())));
     }
   }
@@ -86,6 +98,52 @@ public final class BruteForceOracle {
     char[] out = new char[lower.length * 4 + 4];
     int n = ASCIIFoldingFilter.foldToASCII(lower, 0, out, 0, lower.length);
     return new String(out, 0, n);
+  }
+
+  /**
+   * Some prefix of the folded text, taken from position 0 or a word start and beginning with the
+   * folded q's first char, is within {@code maxEdits} Levenshtein edits of the folded q: every
+   * start, every end, a full distance table.
+   */
+  static boolean typoMatches(String foldedText, String foldedQuery, int maxEdits) {
+    for (int i = 0; i < foldedText.length(); i++) {
+      if (!isStart(foldedText, i) || foldedText.charAt(i) != foldedQuery.charAt(0)) {
+        continue; // the first char is not fuzzy
+      }
+      // Row a.length() of the full table holds the distance from q to every prefix of the rest.
+      int end = Math.min(foldedText.length(), i + foldedQuery.length() + maxEdits);
+      int[] last = lastRow(foldedQuery, foldedText.substring(i, end));
+      for (int distance : last) {
+        if (distance <= maxEdits) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** d[a.length()][j] for every j: the edit distance from a to each prefix b[0..j). */
+  static int[] lastRow(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      d[i][0] = i;
+    }
+    for (int j = 0; j <= b.length(); j++) {
+      d[0][j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = d[i - 1][j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        d[i][j] = Math.min(sub, Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1));
+      }
+    }
+    return d[a.length()];
+  }
+
+  private static boolean isStart(String foldedText, int i) {
+    return i == 0
+        || (Character.isLetterOrDigit(foldedText.codePointAt(i))
+            && !Character.isLetterOrDigit(foldedText.codePointBefore(i)));
   }
 
   /** The folded text, from position 0 or from the start of any word, starts with the folded q. */

@@ -21,7 +21,9 @@ import net.jqwik.api.Tuple;
  * punctuation, accents, mixed case and surrogates; repeated texts across documents; updates and
  * deletes applied in batches, each batch followed by a rebuild. Queries are every substring of
  * length 1..5 of every text ever written (so word starts, mid-word positions and cross-word
- * prefixes are all tried), in three casings, plus a few fixed ones.
+ * prefixes are all tried), in three casings, plus typo variants (one or two edits of substrings of
+ * length 3..9) and a few fixed ones. Every query is checked before the rebuild (snapshot + delta)
+ * and after it.
  */
 class LookupOraclePropertyTest {
 
@@ -39,7 +41,8 @@ class LookupOraclePropertyTest {
       List.of("React", "react", "react-dom", "@types/node", "Émile", "emile", "a b", "b", "a-a-a",
           "ab ab", "Straße", "strasse", "x y z", "1a", "-", "A");
   private static final List<String> FIXED_QUERIES =
-      List.of("a", "A", "-", " ", "É", "ss", "ae", "react d", "dom x", "@", "/node", "a-a", "b a");
+      List.of("a", "A", "-", " ", "É", "ss", "ae", "react d", "dom x", "@", "/node", "a-a", "b a",
+          "raect", "reac-dim", "emlie", "strase", "typesnode", "@tpyes/node", "a-a-b", "xyzw");
 
   @Property(tries = 250)
   void lookupAgreesWithTheOracle(
@@ -48,7 +51,6 @@ class LookupOraclePropertyTest {
       Map<String, Doc> model = new HashMap<>();
       Set<String> queries = new LinkedHashSet<>(FIXED_QUERIES);
       for (List<Op> batch : batches) {
-        Map<String, Doc> before = new HashMap<>(model);
         for (Op op : batch) {
           switch (op) {
             case Upsert u -> {
@@ -62,13 +64,13 @@ class LookupOraclePropertyTest {
             }
           }
         }
-        // Not visible before the rebuild: still the previous snapshot's answers.
-        for (String q : FIXED_QUERIES) {
-          assertThat(index.lookup(q, k)).as("q=%s before rebuild", q)
-              .isEqualTo(BruteForceOracle.lookup(before, q, k));
+        BruteForceOracle.Corpus oracle = BruteForceOracle.of(model);
+        // Visible before the rebuild, through the streaming delta over the previous snapshot.
+        for (String q : queries) {
+          assertThat(index.lookup(q, k)).as("q=%s k=%d before rebuild", q, k).isEqualTo(oracle.lookup(q, k));
         }
         index.rebuildNow();
-        BruteForceOracle.Corpus oracle = BruteForceOracle.of(model);
+        assertThat(index.deltaSize()).isZero();
         for (String q : queries) {
           assertThat(index.lookup(q, k)).as("q=%s k=%d", q, k).isEqualTo(oracle.lookup(q, k));
         }
@@ -79,11 +81,21 @@ class LookupOraclePropertyTest {
 
   static void addQueries(String text, Set<String> queries) {
     for (int i = 0; i < text.length(); i++) {
-      for (int len = 1; len <= 5 && i + len <= text.length(); len++) {
+      for (int len = 1; len <= 9 && i + len <= text.length(); len++) {
         String q = text.substring(i, i + len);
-        queries.add(q);
-        queries.add(q.toUpperCase(java.util.Locale.ROOT));
-        queries.add(q.toLowerCase(java.util.Locale.ROOT));
+        if (len <= 5) {
+          queries.add(q);
+          queries.add(q.toUpperCase(java.util.Locale.ROOT));
+          queries.add(q.toLowerCase(java.util.Locale.ROOT));
+        }
+        if (len >= 3) { // typo variants: one or two edits of a real substring
+          int m = len / 2;
+          queries.add(q.substring(0, m) + "x" + q.substring(m + 1)); // substitute
+          queries.add(q.substring(0, m) + q.substring(m + 1)); // delete
+          queries.add(q.substring(0, m) + "b" + q.substring(m)); // insert
+          queries.add("z" + q.substring(1, len - 1) + "a"); // two substitutions
+          queries.add(q + "ab"); // two inserts at the end
+        }
       }
     }
   }

@@ -41,7 +41,9 @@ class SnapshotRebuildTest {
       assertThat(index.rebuildNow()).isEqualTo(1);
       assertThat(index.failedBuilds()).isEqualTo(1);
       assertThat(registry.get("quarry.suggest.snapshot.build.failures").counter().count()).isEqualTo(1);
-      assertThat(index.lookup("al", 10)).extracting(Suggestion::text).containsExactly("alpha");
+      assertThat(index.snapshotVersion()).isEqualTo(1);
+      assertThat(index.deltaSize()).as("the change stays in the delta").isEqualTo(1);
+      assertThat(index.lookup("al", 10)).extracting(Suggestion::text).containsExactly("alps", "alpha");
 
       fail.set(false);
       assertThat(index.rebuildNow()).isEqualTo(2);
@@ -54,7 +56,8 @@ class SnapshotRebuildTest {
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try (SuggestIndex index =
         SuggestIndex.builder("auto")
-            .config(SuggestIndexConfig.defaults().withRebuildInterval(Duration.ofMillis(5)))
+            .config(SuggestIndexConfig.defaults().withCheckInterval(Duration.ofMillis(5))
+                .withMaxDeltaEntries(1).withMinRebuildGap(Duration.ZERO))
             .scheduler(scheduler)
             .build()) {
       for (int round = 1; round <= 3; round++) {

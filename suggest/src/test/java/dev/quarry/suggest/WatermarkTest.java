@@ -6,19 +6,23 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The served watermark always describes the served snapshot's content. */
+/**
+ * The served watermark is the latest one the feed reported: every change below it is visible at
+ * once (through the delta), whether or not a snapshot holds it yet.
+ */
 class WatermarkTest {
 
   @Test
-  void servedWatermarkFollowsTheSnapshotContent() {
+  void servedWatermarkIsTheLatestReported() {
     try (SuggestIndex index = SuggestIndex.builder("wm").config(SuggestIndexConfig.manual()).build()) {
       assertThat(index.suggest("a", 1).watermark().offsets()).isEmpty();
 
       index.upsert("a", List.of("alpha"), 1);
       index.setWatermark(Map.of(0, 5L, 1, 3L));
-      assertThat(index.suggest("a", 1).watermark().offsets())
-          .as("content changed but not yet in a snapshot: the old watermark")
-          .isEmpty();
+      SuggestResult beforeBuild = index.suggest("a", 1);
+      assertThat(beforeBuild.suggestions()).containsExactly(new Suggestion("alpha", 1, "a"));
+      assertThat(beforeBuild.watermark().offsets()).containsExactly(Map.entry(0, 5L), Map.entry(1, 3L));
+      assertThat(beforeBuild.snapshot()).isZero();
 
       index.rebuildNow();
       SuggestResult built = index.suggest("a", 1);
@@ -27,18 +31,14 @@ class WatermarkTest {
 
       index.setWatermark(0, 7L); // records that changed no entry
       assertThat(index.suggest("a", 1).watermark().offsets())
-          .as("no content change: the served snapshot already reflects offset 7")
           .containsExactly(Map.entry(0, 7L), Map.entry(1, 3L));
 
-      index.upsert("b", List.of("beta"), 1);
+      index.delete("a");
       index.setWatermark(0, 9L);
-      assertThat(index.suggest("a", 1).watermark().offsets())
-          .as("offset 9 covers a change the snapshot lacks; the best it can claim stays 7")
-          .containsExactly(Map.entry(0, 7L), Map.entry(1, 3L));
-
-      index.rebuildNow();
-      assertThat(index.suggest("a", 1).watermark().offsets())
-          .containsExactly(Map.entry(0, 9L), Map.entry(1, 3L));
+      SuggestResult deleted = index.suggest("a", 1);
+      assertThat(deleted.suggestions()).isEmpty();
+      assertThat(deleted.watermark().offsets()).containsExactly(Map.entry(0, 9L), Map.entry(1, 3L));
+      assertThat(index.watermark()).isEqualTo(deleted.watermark());
     }
   }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Entry weight = max over live carriers, smallest id on a tie; visible from the next snapshot. */
+/** Entry weight = max over live carriers, smallest id on a tie; visible at once (delta). */
 class WeightSemanticsTest {
 
   private final SuggestIndex index =
@@ -70,14 +70,16 @@ class WeightSemanticsTest {
   }
 
   @Test
-  void changesAreInvisibleUntilTheNextSnapshot() {
+  void changesAreVisibleAtOnceAndFoldedIntoTheNextSnapshot() {
     index.upsert("a", List.of("vue"), 1);
-    assertThat(index.lookup("vue", 10)).isEmpty();
+    assertThat(index.lookup("vue", 10)).containsExactly(new Suggestion("vue", 1, "a"));
     assertThat(index.snapshotVersion()).isZero();
+    assertThat(index.deltaSize()).isEqualTo(1);
 
     long version = index.rebuildNow();
 
     assertThat(version).isEqualTo(1);
+    assertThat(index.deltaSize()).isZero();
     assertThat(index.lookup("vue", 10)).hasSize(1);
     assertThat(index.rebuildNow()).as("nothing changed: no new snapshot").isEqualTo(1);
     index.upsert("a", List.of("vue"), 1); // the same again: not a change
@@ -93,11 +95,16 @@ class WeightSemanticsTest {
     index.rebuildNow();
     assertThat(index.lookup("dom", 10)).extracting(Suggestion::text)
         .containsExactly("react-dom", "react dom xyz");
-    assertThat(index.lookup("react d", 10)).extracting(Suggestion::text).containsExactly("react dom xyz");
+    assertThat(index.lookup("react d", 10)).as("react-dom is one substitution away: after the exact match")
+        .extracting(Suggestion::text).containsExactly("react dom xyz", "react-dom");
     assertThat(index.lookup("dom x", 10)).extracting(Suggestion::text).containsExactly("react dom xyz");
     assertThat(index.lookup("node", 10)).extracting(Suggestion::text).containsExactly("@types/node");
     assertThat(index.lookup("@TYPES", 10)).extracting(Suggestion::text).containsExactly("@types/node");
-    assertThat(index.lookup("ypes", 10)).isEmpty();
+    assertThat(index.lookup("ypes", 10)).as("one insert from \"types\", but the first char is not fuzzy")
+        .isEmpty();
+    assertThat(index.lookup("tpyes", 10)).as("2 substitutions: too many for 5 chars").isEmpty();
+    assertThat(index.lookup("typs", 10)).as("one insert").extracting(Suggestion::text).containsExactly("@types/node");
+    assertThat(index.lookup("ype", 10)).as("3 chars: no typo tolerance").isEmpty();
     assertThat(index.lookup("EMILE z", 10)).extracting(Suggestion::text).containsExactly("Émile Zola");
     assertThat(index.lookup("zo", 10)).extracting(Suggestion::text).containsExactly("Émile Zola");
   }

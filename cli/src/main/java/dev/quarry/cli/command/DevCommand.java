@@ -2,6 +2,7 @@ package dev.quarry.cli.command;
 
 import dev.quarry.cli.dev.DevCluster;
 import dev.quarry.cli.util.CountingInputStream;
+import dev.quarry.cli.util.JsonLines;
 import dev.quarry.cli.util.Progress;
 import dev.quarry.ingest.load.BulkLoader;
 import dev.quarry.ingest.load.LoadSummary;
@@ -15,7 +16,6 @@ import io.grpc.StatusRuntimeException;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,7 +114,7 @@ public final class DevCommand implements Callable<Integer> {
         try (InputStream raw = data == null ? resource(SAMPLE) : Files.newInputStream(data);
              CountingInputStream counted = new CountingInputStream(new BufferedInputStream(raw, 1 << 16));
              Producer<byte[], byte[]> producer = new KafkaProducer<>(BulkLoader.producerProperties(bootstrap, "quarry-dev-load"))) {
-            BufferedReader reader = new BufferedReader(new InputStreamReader(LoadCommand.maybeGunzip(new BufferedInputStream(counted)), StandardCharsets.UTF_8));
+            BufferedReader reader = JsonLines.reader(counted);
             Progress progress = new Progress(System.err, System.console() != null, data == null ? -1 : Files.size(data), counted::count);
             LoadSummary s = new BulkLoader(producer, Topics.docs("packages"), "id").load(reader, n -> progress.update(n, false));
             progress.finish();

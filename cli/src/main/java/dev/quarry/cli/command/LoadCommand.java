@@ -1,6 +1,7 @@
 package dev.quarry.cli.command;
 
 import dev.quarry.cli.util.CountingInputStream;
+import dev.quarry.cli.util.JsonLines;
 import dev.quarry.cli.util.Progress;
 import dev.quarry.ingest.load.BulkLoader;
 import dev.quarry.ingest.load.LoadSummary;
@@ -8,13 +9,10 @@ import dev.quarry.ingest.routing.Topics;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.zip.GZIPInputStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import picocli.CommandLine.Command;
@@ -58,7 +56,7 @@ public final class LoadCommand implements Callable<Integer> {
         try (InputStream raw = path == null ? System.in : Files.newInputStream(path);
              CountingInputStream counted = new CountingInputStream(new BufferedInputStream(raw, 1 << 16));
              Producer<byte[], byte[]> producer = new KafkaProducer<>(BulkLoader.producerProperties(endpoints.kafka, "quarry-load"))) {
-            BufferedReader reader = new BufferedReader(new InputStreamReader(maybeGunzip(new BufferedInputStream(counted, 1 << 16)), StandardCharsets.UTF_8), 1 << 16);
+            BufferedReader reader = JsonLines.reader(counted);
             PrintStream err = System.err;
             Progress progress = new Progress(err, !quiet && System.console() != null, size, counted::count);
             LoadSummary s = load(producer, reader, progress);
@@ -74,14 +72,6 @@ public final class LoadCommand implements Callable<Integer> {
     private LoadSummary load(Producer<byte[], byte[]> producer, BufferedReader reader, Progress progress) throws Exception {
         BulkLoader loader = new BulkLoader(producer, Topics.docs(index), idField);
         return loader.load(reader, lines -> progress.update(lines, false));
-    }
-
-    static InputStream maybeGunzip(BufferedInputStream in) throws java.io.IOException {
-        in.mark(2);
-        int b1 = in.read();
-        int b2 = in.read();
-        in.reset();
-        return b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(in, 1 << 16) : in;
     }
 
     static void report(LoadSummary s, PrintStream out) {

@@ -3,16 +3,12 @@ package dev.quarry.cli.command;
 import dev.quarry.cli.bench.LatencyRun;
 import dev.quarry.cli.bench.LuceneBaseline;
 import dev.quarry.cli.bench.QueryGenerator;
+import dev.quarry.cli.util.JsonLines;
 import dev.quarry.ingest.json.Json;
 import dev.quarry.proto.v1.SearchRequest;
 import dev.quarry.proto.v1.SearchServiceGrpc;
 import io.grpc.ManagedChannel;
-import java.io.BufferedInputStream;
-import java.io.BufferedReader;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,15 +82,11 @@ public final class SearchBenchCommand implements Callable<Integer> {
     }
 
     private List<String> readLines() throws Exception {
-        try (InputStream raw = data == null ? DevCommand.class.getResourceAsStream(DevCommand.SAMPLE) : Files.newInputStream(data);
-             BufferedReader r = new BufferedReader(new InputStreamReader(LoadCommand.maybeGunzip(new BufferedInputStream(raw)), StandardCharsets.UTF_8))) {
-            List<String> out = new ArrayList<>();
-            for (String l = r.readLine(); l != null; l = r.readLine()) {
-                if (!l.isBlank()) {
-                    out.add(l);
-                }
-            }
-            return out;
+        if (data != null) {
+            return JsonLines.readAll(data);
+        }
+        try (InputStream in = DevCommand.class.getResourceAsStream(DevCommand.SAMPLE)) {
+            return JsonLines.readAll(in);
         }
     }
 }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Cluster state: nodes, and per replica its state, checkpoint, doc count, lag and fingerprint.")
+        description = "Cluster state: raft-meta leader, term and peers, nodes with incarnations, and per replica its state, checkpoint, doc count, lag and fingerprint.")
 public final class StatusCommand implements Callable<Integer> {
     @Option(names = "--index", description = "only this index") String index;
     @Option(names = "--json", description = "stable machine-readable output") boolean json;
@@ -28,7 +28,9 @@ public final class StatusCommand implements Callable<Integer> {
             System.out.println(JsonFormat.printer().includingDefaultValueFields().print(r));
             return 0;
         }
-        System.out.printf("state version %d, routing epoch %d%n%nnodes:%n", r.getStateVersion(), r.getRoutingEpoch());
+        System.out.printf("state version %d, routing epoch %d%n", r.getStateVersion(), r.getRoutingEpoch());
+        System.out.printf("raft-meta: leader %s, term %d, peers %s%n%nnodes:%n",
+                r.getMetaLeader().isEmpty() ? "(none)" : r.getMetaLeader(), r.getMetaTerm(), String.join(",", r.getMetaPeersList()));
         for (NodeStatus n : r.getNodesList()) {
             System.out.printf("  %-12s %-9s %-22s incarnation %d %s%n", n.getId(), n.getRole(), n.getAddress(), n.getIncarnation(), n.getAlive() ? "alive" : "DOWN");
         }

@@ -8,6 +8,7 @@ import dev.quarry.meta.server.MetaServer;
 import dev.quarry.meta.server.MetaServerConfig;
 import dev.quarry.shard.node.ShardNode;
 import dev.quarry.shard.node.ShardNodeConfig;
+import dev.quarry.shard.replica.ReplicaOptions;
 import dev.quarry.suggest.http.SuggestHttpConfig;
 import dev.quarry.suggest.http.SuggestHttpServer;
 import dev.quarry.suggest.node.SuggestNode;
@@ -60,7 +61,8 @@ public final class DevCluster implements AutoCloseable {
         for (int i = 0; i < b.shardServers; i++) {
             int port = b.shardBasePort == 0 ? 0 : b.shardBasePort + 10 * i;
             ShardNodeConfig cfg = new ShardNodeConfig("shard-" + (i + 1), b.host, port, b.dataDir.resolve("shard-" + (i + 1)),
-                    kafka.bootstrap(), metaAddress(), b.commitIntervalMs, ShardNodeConfig.DEFAULT_MAX_POLL_RECORDS);
+                    kafka.bootstrap(), metaAddress(), new ReplicaOptions(b.commitIntervalMs, ReplicaOptions.DEFAULT_TOMBSTONE_GC_WINDOW_MS),
+                    ShardNodeConfig.DEFAULT_MAX_POLL_RECORDS);
             shardConfigs.add(cfg);
             shards.add(ShardNode.start(cfg, metrics));
         }
@@ -69,6 +71,7 @@ public final class DevCluster implements AutoCloseable {
         suggestNode = new SuggestNode(kafka.bootstrap(), metaAddress(), b.dataDir.resolve("suggest"), metrics);
         suggestHttp = SuggestHttpServer.start(SuggestHttpConfig.defaults().withHost(b.host).withPort(b.suggestPort)
                 .withCoordinator(coordinatorAddress()), suggestNode.registry(), metrics);
+        suggestNode.startLiveness("suggest-1", b.host + ":" + suggestHttp.port()); // liveness (issue 4)
         log.info("dev cluster up in {} ms", (System.nanoTime() - t0) / 1_000_000);
     }
 
@@ -86,6 +89,11 @@ public final class DevCluster implements AutoCloseable {
 
     public String suggestUrl() {
         return "http://" + b.host + ":" + suggestHttp.port();
+    }
+
+    /** The suggest node's indexes (tests force snapshots and compare answers through it). */
+    public dev.quarry.suggest.SuggestIndexRegistry suggestRegistry() {
+        return suggestNode.registry();
     }
 
     public String coordinatorMetricsUrl() {
@@ -113,6 +121,17 @@ public final class DevCluster implements AutoCloseable {
         if (shards.get(i) == null) {
             shards.set(i, ShardNode.start(shardConfigs.get(i), metrics));
         }
+    }
+
+    /** Starts one more shard server (with the next node id); returns its index. */
+    public int addShardServer() throws IOException {
+        int i = shards.size();
+        ShardNodeConfig cfg = new ShardNodeConfig("shard-" + (i + 1), b.host, 0, b.dataDir.resolve("shard-" + (i + 1)),
+                kafka.bootstrap(), metaAddress(), new ReplicaOptions(b.commitIntervalMs, ReplicaOptions.DEFAULT_TOMBSTONE_GC_WINDOW_MS),
+                ShardNodeConfig.DEFAULT_MAX_POLL_RECORDS);
+        shardConfigs.add(cfg);
+        shards.add(ShardNode.start(cfg, metrics));
+        return i;
     }
 
     public ShardNode shard(int i) {
@@ -160,7 +179,7 @@ public final class DevCluster implements AutoCloseable {
         private int coordinatorPort = 7400;
         private int suggestPort = 7600;
         private int shardServers = 2;
-        private long commitIntervalMs = ShardNodeConfig.DEFAULT_COMMIT_INTERVAL_MS;
+        private long commitIntervalMs = ReplicaOptions.DEFAULT_COMMIT_INTERVAL_MS;
 
         public Builder dataDir(Path dir) {
             this.dataDir = dir;
@@ -179,8 +198,8 @@ public final class DevCluster implements AutoCloseable {
         }
 
         public Builder shardServers(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("need at least one shard server");
+            if (n < 0) {
+                throw new IllegalArgumentException("shard servers must not be negative");
             }
             this.shardServers = n;
             return this;

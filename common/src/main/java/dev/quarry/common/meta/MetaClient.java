@@ -2,6 +2,10 @@ package dev.quarry.common.meta;
 
 import dev.quarry.proto.v1.ClusterState;
 import dev.quarry.proto.v1.GetStateRequest;
+import dev.quarry.proto.v1.HeartbeatRequest;
+import dev.quarry.proto.v1.HeartbeatResponse;
+import dev.quarry.proto.v1.MetaStatusRequest;
+import dev.quarry.proto.v1.MetaStatusResponse;
 import dev.quarry.proto.v1.MetaCommand;
 import dev.quarry.proto.v1.MetaCommandResponse;
 import dev.quarry.proto.v1.MetaServiceGrpc;
@@ -27,7 +31,9 @@ import java.util.function.Function;
  * raft-meta peers; any peer answers, and writes reach the leader through it.
  *
  * <p>Calls have a total deadline ({@link MetaClientOptions#callTimeout}). On {@code UNAVAILABLE}
- * (peer down, no leader yet) a call moves on to the next address and, after trying them all,
+ * (peer down, no leader yet, or — for heartbeats — a peer that is not the leader), and when one
+ * peer does not answer within {@link MetaClientOptions#attemptTimeout} (a frozen or partitioned
+ * process), a call moves on to the next address and, after trying them all,
  * backs off and tries again until the deadline. Every other failure is thrown at once as the
  * {@link StatusRuntimeException} raft-meta answered with (its code says what went wrong, its
  * description is meant for users), so each service's own error mapper can pass it on. Note that a
@@ -91,6 +97,20 @@ public final class MetaClient implements AutoCloseable {
     }
 
     /**
+     * Renews this node's lease on the leader. Non-leaders answer UNAVAILABLE, so the call moves on
+     * through the peers until the leader answers or {@code timeout} passes (then UNAVAILABLE or
+     * DEADLINE_EXCEEDED). The peer that answered is preferred by the next call.
+     */
+    public HeartbeatResponse heartbeat(HeartbeatRequest request, Duration timeout) {
+        return call(stub -> stub.heartbeat(request), timeout);
+    }
+
+    /** The Raft view (leader, term, peers) of whichever peer answers. */
+    public MetaStatusResponse metaStatus() {
+        return call(stub -> stub.metaStatus(MetaStatusRequest.getDefaultInstance()));
+    }
+
+    /**
      * Starts a watcher that follows the state from now on; close it (or this client) when done.
      */
     public StateWatcher watch() {
@@ -102,8 +122,12 @@ public final class MetaClient implements AutoCloseable {
     }
 
     private <T> T call(Function<MetaServiceBlockingStub, T> rpc) {
+        return call(rpc, options.callTimeout());
+    }
+
+    private <T> T call(Function<MetaServiceBlockingStub, T> rpc, Duration timeout) {
         checkOpen();
-        long deadline = System.nanoTime() + options.callTimeout().toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         long backoff = options.backoffInitial().toMillis();
         int start = preferred.get();
         StatusRuntimeException last = null;
@@ -113,13 +137,16 @@ public final class MetaClient implements AutoCloseable {
                 break;
             }
             int i = Math.floorMod(start + attempt, channels.size());
+            long attemptNanos = Math.min(remaining, options.attemptTimeout().toNanos());
+            boolean lastChance = attemptNanos == remaining;
             try {
                 T result = rpc.apply(MetaServiceGrpc.newBlockingStub(channels.get(i))
-                        .withDeadlineAfter(remaining, TimeUnit.NANOSECONDS));
+                        .withDeadlineAfter(attemptNanos, TimeUnit.NANOSECONDS));
                 preferred.set(i);
                 return result;
             } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                boolean attemptTimedOut = e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && !lastChance;
+                if (!retryable(e.getStatus().getCode()) && !attemptTimedOut) {
                     throw e;
                 }
                 last = e;
@@ -134,10 +161,19 @@ public final class MetaClient implements AutoCloseable {
         }
         if (last != null) {
             throw Status.UNAVAILABLE.withDescription("no raft-meta peer of " + addresses + " could serve the call within "
-                    + options.callTimeout().toMillis() + " ms: " + last.getStatus().getDescription()).asRuntimeException();
+                    + timeout.toMillis() + " ms: " + last.getStatus().getDescription()).asRuntimeException();
         }
         throw Status.DEADLINE_EXCEEDED.withDescription(
-                "no raft-meta peer of " + addresses + " answered within " + options.callTimeout().toMillis() + " ms").asRuntimeException();
+                "no raft-meta peer of " + addresses + " answered within " + timeout.toMillis() + " ms").asRuntimeException();
+    }
+
+    /**
+     * UNAVAILABLE: peer down, no leader, not the leader (heartbeats). UNKNOWN: raft-meta never
+     * sends it (its mapper answers INTERNAL), so it can only come from the transport, e.g. the
+     * connection to a peer that was killed mid-call ("channel closed") — another peer may serve.
+     */
+    private static boolean retryable(Status.Code code) {
+        return code == Status.Code.UNAVAILABLE || code == Status.Code.UNKNOWN;
     }
 
     private static void sleep(long millis) {

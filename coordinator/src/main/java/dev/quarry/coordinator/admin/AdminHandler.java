@@ -37,6 +37,7 @@ import java.util.regex.Pattern;
 public final class AdminHandler {
     private static final Pattern INDEX_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
     private static final Duration ROUTING_WAIT = Duration.ofSeconds(10);
+    private static final Duration ACTIVE_WAIT = Duration.ofSeconds(30);
     private static final long STATS_TIMEOUT_MS = 5_000;
 
     private final MetaGateway meta;
@@ -70,7 +71,30 @@ public final class AdminHandler {
                 .setName(name).setSchemaJson(schema.toJson())
                 .setPartitions(schema.partitions()).setShards(schema.shards()).setReplicas(schema.replicas())).build());
         meta.awaitVersion(r.getVersion(), ROUTING_WAIT);
+        awaitActiveShards(name);
         return describe(name);
+    }
+
+    /**
+     * Like Elasticsearch's wait_for_active_shards=1: returns once every shard has a started replica
+     * (so writes and searches right after creation find one), or after {@link #ACTIVE_WAIT}
+     * (the description then shows which replicas are still starting).
+     */
+    private void awaitActiveShards(String name) {
+        long deadline = System.nanoTime() + ACTIVE_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean active = routing.current().index(name)
+                    .map(idx -> idx.shards().stream().allMatch(s -> !s.replicas().isEmpty())).orElse(false);
+            if (active) {
+                return;
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     public void deleteIndex(String name) {
@@ -116,6 +140,8 @@ public final class AdminHandler {
             throw CoordinatorException.notFound("index '" + req.getIndex() + "' does not exist");
         }
         ClusterStatusResponse.Builder out = ClusterStatusResponse.newBuilder().setStateVersion(state.getVersion()).setRoutingEpoch(state.getRoutingEpoch());
+        meta.metaStatus().ifPresent(ms -> out.setMetaLeader(ms.getLeaderId()).setMetaTerm(ms.getTerm())
+                .addAllMetaPeers(ms.getPeersList().stream().map(p -> p.getId() + "=" + p.getRaftAddress()).toList()));
         state.getNodesMap().values().stream().sorted(java.util.Comparator.comparing(NodeInfo::getId)).forEach(n -> out.addNodes(NodeStatus.newBuilder()
                 .setId(n.getId()).setAddress(n.getAddress()).setRole(n.getRole().name()).setIncarnation(n.getIncarnation()).setAlive(n.getAlive())));
         for (IndexInfo idx : state.getIndicesMap().values().stream().sorted(java.util.Comparator.comparing(IndexInfo::getName)).toList()) {

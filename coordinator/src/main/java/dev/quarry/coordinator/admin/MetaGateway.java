@@ -14,4 +14,9 @@ public interface MetaGateway {
 
     /** Waits (bounded) until this coordinator has seen state {@code version} or newer. */
     boolean awaitVersion(long version, java.time.Duration timeout);
+
+    /** The Raft view (leader, term, peers) of a raft-meta peer; empty when none answers. */
+    default java.util.Optional<dev.quarry.proto.v1.MetaStatusResponse> metaStatus() {
+        return java.util.Optional.empty();
+    }
 }

@@ -1,8 +1,8 @@
 package dev.quarry.coordinator.api;
 
-import dev.quarry.coordinator.error.CoordinatorException;
 import dev.quarry.coordinator.search.GetHandler;
 import dev.quarry.coordinator.search.SearchHandler;
+import dev.quarry.coordinator.write.WriteHandler;
 import dev.quarry.proto.v1.DeleteRequest;
 import dev.quarry.proto.v1.GetRequest;
 import dev.quarry.proto.v1.GetResponse;
@@ -18,10 +18,12 @@ import io.grpc.stub.StreamObserver;
 public final class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
     private final SearchHandler search;
     private final GetHandler get;
+    private final WriteHandler write;
 
-    public SearchGrpcService(SearchHandler search, GetHandler get) {
+    public SearchGrpcService(SearchHandler search, GetHandler get, WriteHandler write) {
         this.search = search;
         this.get = get;
+        this.write = write;
     }
 
     @Override
@@ -36,17 +38,13 @@ public final class SearchGrpcService extends SearchServiceGrpc.SearchServiceImpl
 
     @Override
     public void index(IndexRequest req, StreamObserver<WriteResponse> out) {
-        Unary.respond(out, () -> {
-            throw new CoordinatorException(CoordinatorException.Kind.UNIMPLEMENTED,
-                    "synchronous Index is not supported yet; produce to Kafka topic quarry." + req.getIndex() + ".docs or use `quarry load`");
-        });
+        Unary.respond(out, () -> write.index(req.getIndex(), req.getId(), req.getSourceJson(),
+                req.hasVersion() ? req.getVersion() : null, Context.current().getDeadline()));
     }
 
     @Override
     public void delete(DeleteRequest req, StreamObserver<WriteResponse> out) {
-        Unary.respond(out, () -> {
-            throw new CoordinatorException(CoordinatorException.Kind.UNIMPLEMENTED,
-                    "synchronous Delete is not supported yet; produce a tombstone (null value) keyed by the id to quarry." + req.getIndex() + ".docs");
-        });
+        Unary.respond(out, () -> write.delete(req.getIndex(), req.getId(),
+                req.hasVersion() ? req.getVersion() : null, Context.current().getDeadline()));
     }
 }

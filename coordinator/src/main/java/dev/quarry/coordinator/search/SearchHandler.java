@@ -19,7 +19,11 @@ import dev.quarry.proto.v1.ShardQueryResponse;
 import dev.quarry.proto.v1.TotalHitsRelation;
 import io.grpc.Deadline;
 import io.grpc.Status;
+import dev.quarry.coordinator.routing.ShardRoute;
+import dev.quarry.proto.v1.WriteToken;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -54,9 +58,6 @@ public final class SearchHandler {
         if (!req.getCursor().isEmpty()) {
             throw new CoordinatorException(CoordinatorException.Kind.UNIMPLEMENTED, "cursors are not supported yet");
         }
-        if (req.getMinTokensCount() > 0) {
-            throw new CoordinatorException(CoordinatorException.Kind.UNIMPLEMENTED, "min_tokens (read-your-writes) is not supported yet");
-        }
         Deadline deadline = clientDeadline != null ? clientDeadline : Deadline.after(DEFAULT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         ShardQueryRequest shardReq = ShardQueryRequest.newBuilder()
                 .setQuery(req.getQuery())
@@ -70,8 +71,9 @@ public final class SearchHandler {
             shardReq = shardReq.toBuilder().setGlobalStats(globalStats(index, shardReq, deadline, req.getAllowPartial())).build();
         }
         ShardQueryRequest finalReq = shardReq;
-        List<ShardResult<ShardQueryResponse>> results = fanOut.call(index,
-                (stub, shard) -> stub.query(finalReq.toBuilder().setIndex(index.name()).setShard(shard).build()), deadline);
+        Map<Integer, Map<Integer, Long>> minOffsets = minOffsetsByShard(index, req.getMinTokensList());
+        List<ShardResult<ShardQueryResponse>> results = fanOut.call(index, (stub, shard) -> stub.query(finalReq.toBuilder()
+                .setIndex(index.name()).setShard(shard).putAllMinOffsets(minOffsets.getOrDefault(shard, Map.of())).build()), deadline);
 
         List<List<ShardHit>> lists = new ArrayList<>();
         SearchResponse.Builder out = SearchResponse.newBuilder();
@@ -101,6 +103,22 @@ public final class SearchHandler {
                 .setCheckpoint(checkpoint)
                 .setTookMicros((System.nanoTime() - t0) / 1000)
                 .build();
+    }
+
+    /** Read-your-writes: per shard, per partition, the highest token offset its replica must reflect. */
+    private static Map<Integer, Map<Integer, Long>> minOffsetsByShard(IndexRoute index, List<WriteToken> tokens) {
+        Map<Integer, Map<Integer, Long>> out = new HashMap<>();
+        for (WriteToken t : tokens) {
+            if (t.getPartition() < 0 || t.getPartition() >= index.partitions() || t.getOffset() < 0) {
+                throw CoordinatorException.invalid("token " + t.getPartition() + "@" + t.getOffset() + " does not belong to index '" + index.name() + "'");
+            }
+            for (ShardRoute s : index.shards()) {
+                if (s.partitions().contains(t.getPartition())) {
+                    out.computeIfAbsent(s.shard(), k -> new HashMap<>()).merge(t.getPartition(), t.getOffset(), Math::max);
+                }
+            }
+        }
+        return out;
     }
 
     /** Phase one of GLOBAL scoring: every shard's statistics for the query's terms, summed. */

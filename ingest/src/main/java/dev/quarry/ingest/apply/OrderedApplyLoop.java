@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class OrderedApplyLoop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OrderedApplyLoop.class);
-    private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+    /** Bounds how late a time-based refresh, commit or requested refresh can be when no records arrive. */
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(50);
     private static final long MAX_BACKOFF_MS = 5_000;
 
     private final String name;

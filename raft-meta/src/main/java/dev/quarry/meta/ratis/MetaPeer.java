@@ -201,6 +201,33 @@ public final class MetaPeer implements Closeable {
         }
     }
 
+    /**
+     * Leader and ready: it has applied the first entry of its term, so {@link #current} holds every
+     * entry committed before it took over (decisions taken from it are not based on a stale view).
+     */
+    public boolean isLeaderReady() {
+        try {
+            var info = server.getDivision(group.getGroupId()).getInfo();
+            return info.isLeader() && info.isLeaderReady();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The current Raft term as this peer sees it (0 if unknown). */
+    public long term() {
+        try {
+            return server.getDivision(group.getGroupId()).getInfo().getCurrentTerm();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** The group members as configured. */
+    public List<PeerAddress> peers() {
+        return config.peers();
+    }
+
     /** Asks this peer to take a snapshot now; returns the log index it covers. */
     public long takeSnapshot(Duration timeout) throws IOException {
         RaftClientReply reply = client.getSnapshotManagementApi(RaftPeerId.valueOf(config.nodeId()))

@@ -1,11 +1,15 @@
 package dev.quarry.meta.server;
 
+import dev.quarry.meta.alloc.HotShardDetector;
+import dev.quarry.meta.liveness.LeaderDuties;
+import dev.quarry.meta.liveness.LeaseTable;
 import dev.quarry.meta.ratis.MetaPeer;
 import dev.quarry.proto.v1.ClusterState;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,8 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A raft-meta process: one Ratis peer ({@link MetaPeer}) and the client-facing gRPC server hosting
- * {@code MetaService} on the client port.
+ * A raft-meta process: one Ratis peer ({@link MetaPeer}), the client-facing gRPC server hosting
+ * {@code MetaService} on the client port, and the {@link LeaderDuties} (leases, allocator) that act
+ * while this peer leads.
  *
  * <p>{@link #start} starts the peer, then the gRPC server; if anything fails, whatever was started
  * is closed before the exception propagates. {@link #close} (idempotent) ends open watches with
@@ -41,10 +46,12 @@ public final class MetaServer implements AutoCloseable {
     private final WatchHub watchHub;
     private final AutoCloseable listenerRegistration;
     private final ExecutorService watchExecutor;
+    private final LeaderDuties duties;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private MetaServer(MetaServerConfig config, MetaPeer peer, Server grpcServer, WatchHub watchHub,
-            AutoCloseable listenerRegistration, ExecutorService watchExecutor) {
+            AutoCloseable listenerRegistration, ExecutorService watchExecutor, LeaderDuties duties) {
+        this.duties = duties;
         this.config = config;
         this.peer = peer;
         this.grpcServer = grpcServer;
@@ -58,20 +65,27 @@ public final class MetaServer implements AutoCloseable {
         MetaPeer peer = null;
         ExecutorService watchExecutor = null;
         Server grpcServer = null;
+        LeaderDuties duties = null;
         try {
             peer = MetaPeer.start(config.toPeerConfig());
             watchExecutor = Executors.newFixedThreadPool(WATCH_THREADS, daemonThreads("meta-watch-" + config.nodeId()));
             WatchHub hub = new WatchHub(watchExecutor, peer::current);
+            LeaseTable leases = new LeaseTable(Clock.systemUTC(), config.lease());
             AutoCloseable registration = peer.addListener(hub::publish);
             grpcServer = NettyServerBuilder
                     .forAddress(new InetSocketAddress(config.bindHost(), config.clientPort()))
-                    .addService(new MetaGrpcService(peer, hub, config.requestTimeout()))
+                    .addService(new MetaGrpcService(peer, hub, leases, config.requestTimeout()))
                     .build()
                     .start();
+            duties = new LeaderDuties(peer, leases,
+                    new HotShardDetector(config.hotShards(), Clock.systemUTC()), config.dutyInterval());
             LOG.info("Meta server {} serving MetaService on {}:{} (raft {})", config.nodeId(), config.bindHost(),
                     grpcServer.getPort(), config.self().address());
-            return new MetaServer(config, peer, grpcServer, hub, registration, watchExecutor);
+            return new MetaServer(config, peer, grpcServer, hub, registration, watchExecutor, duties);
         } catch (IOException | RuntimeException e) {
+            if (duties != null) {
+                duties.close();
+            }
             if (grpcServer != null) {
                 grpcServer.shutdownNow();
             }
@@ -139,6 +153,7 @@ public final class MetaServer implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        duties.close();
         try {
             listenerRegistration.close();
         } catch (Exception e) {

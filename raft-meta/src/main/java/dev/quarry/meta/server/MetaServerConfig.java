@@ -1,5 +1,6 @@
 package dev.quarry.meta.server;
 
+import dev.quarry.meta.alloc.HotShardDetector;
 import dev.quarry.meta.ratis.PeerAddress;
 import dev.quarry.meta.ratis.PeerConfig;
 import java.nio.file.Path;
@@ -29,6 +30,10 @@ import java.util.UUID;
  *   <tr><td>election-timeout</td><td>{@code 500ms}</td><td>minimum Raft election timeout (max is 2x)</td></tr>
  *   <tr><td>snapshot-on-stop</td><td>{@code true}</td><td>snapshot on clean shutdown</td></tr>
  *   <tr><td>group-id</td><td>{@link PeerConfig#DEFAULT_GROUP_ID}</td><td>Raft group id; same on every peer</td></tr>
+ *   <tr><td>lease</td><td>{@code 3s}</td><td>a node not heard from for this long is marked down
+ *       (nodes heartbeat every {@code lease/3})</td></tr>
+ *   <tr><td>duty-interval</td><td>{@code 250ms}</td><td>how often the leader checks leases and runs the allocator</td></tr>
+ *   <tr><td>hot-shards</td><td>{@link HotShardDetector.Config#DEFAULTS}</td><td>hot-shard thresholds</td></tr>
  * </table>
  */
 public record MetaServerConfig(
@@ -41,7 +46,10 @@ public record MetaServerConfig(
         long snapshotThreshold,
         Duration electionTimeout,
         boolean snapshotOnStop,
-        UUID groupId) {
+        UUID groupId,
+        Duration lease,
+        Duration dutyInterval,
+        HotShardDetector.Config hotShards) {
 
     public static final String DEFAULT_NODE_ID = "n1";
     public static final String DEFAULT_BIND_HOST = "127.0.0.1";
@@ -49,6 +57,8 @@ public record MetaServerConfig(
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
     public static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
     public static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofMillis(500);
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(3);
+    public static final Duration DEFAULT_DUTY_INTERVAL = Duration.ofMillis(250);
 
     public MetaServerConfig {
         Objects.requireNonNull(nodeId, "nodeId");
@@ -57,6 +67,10 @@ public record MetaServerConfig(
             throw new IllegalArgumentException("client port must be 0-65535, got " + clientPort);
         }
         peers = List.copyOf(peers);
+        Objects.requireNonNull(hotShards, "hotShards");
+        if (lease.toMillis() < 100 || dutyInterval.toMillis() < 10 || dutyInterval.compareTo(lease) >= 0) {
+            throw new IllegalArgumentException("lease must be >= 100 ms and duty interval >= 10 ms and below the lease");
+        }
         // PeerConfig checks ids, membership, storage, timeouts.
         toPeerConfig(nodeId, peers, storageDir, requestTimeout, snapshotThreshold, electionTimeout,
                 snapshotOnStop, groupId);
@@ -95,8 +109,26 @@ public record MetaServerConfig(
         private Duration electionTimeout = DEFAULT_ELECTION_TIMEOUT;
         private boolean snapshotOnStop = true;
         private UUID groupId = PeerConfig.DEFAULT_GROUP_ID;
+        private Duration lease = DEFAULT_LEASE;
+        private Duration dutyInterval = DEFAULT_DUTY_INTERVAL;
+        private HotShardDetector.Config hotShards = HotShardDetector.Config.DEFAULTS;
 
         private Builder() {}
+
+        public Builder lease(Duration lease) {
+            this.lease = lease;
+            return this;
+        }
+
+        public Builder dutyInterval(Duration dutyInterval) {
+            this.dutyInterval = dutyInterval;
+            return this;
+        }
+
+        public Builder hotShards(HotShardDetector.Config hotShards) {
+            this.hotShards = hotShards;
+            return this;
+        }
 
         public Builder nodeId(String nodeId) {
             this.nodeId = nodeId;
@@ -167,7 +199,7 @@ public record MetaServerConfig(
             }
             Path dir = storageDir != null ? storageDir : Path.of("data", "meta", nodeId);
             return new MetaServerConfig(nodeId, bindHost, clientPort, group, dir, requestTimeout, snapshotThreshold,
-                    electionTimeout, snapshotOnStop, groupId);
+                    electionTimeout, snapshotOnStop, groupId, lease, dutyInterval, hotShards);
         }
     }
 }

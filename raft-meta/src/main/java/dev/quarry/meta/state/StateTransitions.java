@@ -40,11 +40,19 @@ import java.util.regex.Pattern;
  *       the previous incarnation, so the restarted process must report them again before they are
  *       routed to. Changing the role of a node that holds replicas is refused.
  *   <li>{@code SetReplicaState}: one replica changes state, if the caller's incarnation is current
- *       (0 skips the check).
+ *       and the node is not marked down (0 skips both checks: leader and admin use).
+ *   <li>{@code NodeDown}, {@code AddReplica}, {@code RemoveReplica}, {@code ScaleShard}: decided by
+ *       the leader (lease expiry, {@code AllocationPlanner}, {@code HotShardDetector}) and applied
+ *       by {@link PlacementTransitions}.
  * </ul>
- * After every accepted command the allocator fills under-replicated shards
- * ({@link ReplicaAllocator#fill}); {@code version} grows by one, and {@code routing_epoch} by one
- * when a placement, a replica state, or the address/liveness of a node holding replicas changed.
+ * After the four node/index commands above the deterministic initial placement fills
+ * under-replicated shards ({@link ReplicaAllocator#fill}), so that a new index, or a cluster whose
+ * first shard node just registered, is routable with no extra round trip. That fill only ever adds
+ * replicas to free slots; every decision that depends on liveness, load or balance (replacing lost
+ * replicas, hot-shard replicas, moves) is taken by the allocator on the leader and arrives here as
+ * an explicit command, and those commands do not trigger the fill. {@code version} grows by one per
+ * accepted command, and {@code routing_epoch} by one when a placement, a replica state, or the
+ * address/liveness of a node changed.
  */
 public final class StateTransitions {
     /** Index names double as Kafka topic parts ({@code quarry.<index>.docs}), hence the charset. */
@@ -66,8 +74,12 @@ public final class StateTransitions {
             case DELETE_INDEX -> deleteIndex(state, command.getDeleteIndex());
             case REGISTER_NODE -> registerNode(state, command.getRegisterNode());
             case SET_REPLICA_STATE -> setReplicaState(state, command.getSetReplicaState());
-            case COMMAND_NOT_SET -> throw invalidArgument(
-                    "empty command: set one of create_index, delete_index, register_node, set_replica_state");
+            case NODE_DOWN -> PlacementTransitions.nodeDown(state, command.getNodeDown());
+            case ADD_REPLICA -> PlacementTransitions.addReplica(state, command.getAddReplica());
+            case REMOVE_REPLICA -> PlacementTransitions.removeReplica(state, command.getRemoveReplica());
+            case SCALE_SHARD -> PlacementTransitions.scaleShard(state, command.getScaleShard());
+            case COMMAND_NOT_SET -> throw invalidArgument("empty command: set one of create_index, delete_index,"
+                    + " register_node, set_replica_state, node_down, add_replica, remove_replica, scale_shard");
         };
     }
 
@@ -164,6 +176,10 @@ public final class StateTransitions {
         if (node == null) {
             throw notFound("node " + quote(c.getNodeId()) + " is not registered; register it first");
         }
+        if (c.getIncarnation() != 0 && !node.getAlive()) {
+            throw failedPrecondition("node " + quote(c.getNodeId()) + " incarnation " + c.getIncarnation()
+                    + " was marked down (its lease expired): register again and report under the new incarnation");
+        }
         if (c.getIncarnation() != 0 && c.getIncarnation() != node.getIncarnation()) {
             throw failedPrecondition("stale incarnation " + c.getIncarnation() + " for node " + quote(c.getNodeId())
                     + " (current is " + node.getIncarnation()
@@ -194,7 +210,16 @@ public final class StateTransitions {
 
     /** Bumps version (always) and routing epoch (if anything routable changed), after allocation. */
     private static Transition finish(ClusterState before, ClusterState next, boolean routingChanged, long incarnation) {
-        ClusterState allocated = ReplicaAllocator.fill(next);
+        return finish(before, ReplicaAllocator.fill(next), next, routingChanged, incarnation);
+    }
+
+    /** As above, without the initial-placement fill (leader-decided commands). */
+    static Transition finishWithoutFill(ClusterState before, ClusterState next, boolean routingChanged) {
+        return finish(before, next, next, routingChanged, 0);
+    }
+
+    private static Transition finish(ClusterState before, ClusterState allocated, ClusterState next,
+            boolean routingChanged, long incarnation) {
         boolean changed = routingChanged || allocated != next;
         ClusterState result = allocated.toBuilder()
                 .setVersion(before.getVersion() + 1)
@@ -237,7 +262,7 @@ public final class StateTransitions {
         return builder == null ? state : builder.build();
     }
 
-    private static int shardPosition(IndexInfo index, int shardId) {
+    static int shardPosition(IndexInfo index, int shardId) {
         for (int s = 0; s < index.getShardsCount(); s++) {
             if (index.getShards(s).getId() == shardId) {
                 return s;

@@ -1,5 +1,6 @@
 package dev.quarry.meta.server;
 
+import dev.quarry.meta.alloc.HotShardDetector;
 import dev.quarry.meta.ratis.PeerAddress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -86,6 +87,20 @@ final class MetaTestCluster implements AutoCloseable {
         private Path storage;
         private boolean snapshotOnStop = true;
         private long snapshotThreshold = MetaServerConfig.DEFAULT_SNAPSHOT_THRESHOLD;
+        private Duration lease = MetaServerConfig.DEFAULT_LEASE;
+        private Duration dutyInterval = MetaServerConfig.DEFAULT_DUTY_INTERVAL;
+        private HotShardDetector.Config hotShards = HotShardDetector.Config.DEFAULTS;
+
+        Builder lease(Duration lease, Duration dutyInterval) {
+            this.lease = lease;
+            this.dutyInterval = dutyInterval;
+            return this;
+        }
+
+        Builder hotShards(HotShardDetector.Config hotShards) {
+            this.hotShards = hotShards;
+            return this;
+        }
 
         Builder peers(int peers) {
             this.peers = peers;
@@ -123,6 +138,9 @@ final class MetaTestCluster implements AutoCloseable {
                         .requestTimeout(Duration.ofSeconds(15))
                         .snapshotOnStop(snapshotOnStop)
                         .snapshotThreshold(snapshotThreshold)
+                        .lease(lease)
+                        .dutyInterval(dutyInterval)
+                        .hotShards(hotShards)
                         .build());
             }
             return new MetaTestCluster(List.copyOf(configs));

@@ -45,6 +45,22 @@ public final class DocumentMapper {
         return d;
     }
 
+    /**
+     * A delete's tombstone: the id and the delete's version, so that an older write of the id
+     * arriving later cannot bring the document back, until the GC window has passed.
+     */
+    public static Document tombstone(String id, long version, long deletedAtMs) {
+        Document d = new Document();
+        d.add(new StringField(FieldNames.ID, id, Field.Store.YES));
+        d.add(new SortedDocValuesField(FieldNames.ID, new BytesRef(id)));
+        d.add(new NumericDocValuesField(FieldNames.VERSION, version));
+        d.add(new StringField(FieldNames.TOMBSTONE, "T", Field.Store.NO));
+        d.add(new NumericDocValuesField(FieldNames.TOMBSTONE, 1));
+        d.add(new LongPoint(FieldNames.DELETED_AT, deletedAtMs));
+        d.add(new NumericDocValuesField(FieldNames.DELETED_AT, deletedAtMs));
+        return d;
+    }
+
     private static void add(Document d, String name, FieldType type, Object v) {
         switch (type) {
             case TEXT -> d.add(new TextField(name, (String) v, Field.Store.NO));

@@ -8,6 +8,10 @@ public final class FieldNames {
     public static final String SOURCE = "_source";
     /** The document's version: the external version, or the offset of its write. */
     public static final String VERSION = "_version";
+    /** Marks a delete's tombstone (term "T" and doc value 1): it keeps the delete's version. */
+    public static final String TOMBSTONE = "_tombstone";
+    /** The Kafka timestamp of the delete a tombstone records (for its GC window). */
+    public static final String DELETED_AT = "_deleted_at";
 
     private FieldNames() {}
 }

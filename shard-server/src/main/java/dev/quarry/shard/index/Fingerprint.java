@@ -11,7 +11,7 @@ import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.StringHelper;
 
 /**
- * An order-independent hash of a replica's live (id, version) set: the sum, modulo 2^64, of a
+ * An order-independent hash of a replica's live (id, version) set (tombstones excluded): the sum, modulo 2^64, of a
  * 64-bit hash of each pair. Two replicas with the same documents at the same versions have the same
  * fingerprint however their segments differ. (The same function must be used by any oracle.)
  */
@@ -45,9 +45,10 @@ public final class Fingerprint {
             if (ids == null || versions == null) {
                 continue;
             }
+            NumericDocValues tombstones = leaf.reader().getNumericDocValues(FieldNames.TOMBSTONE);
             Bits live = leaf.reader().getLiveDocs();
             for (int doc = ids.nextDoc(); doc != SortedDocValues.NO_MORE_DOCS; doc = ids.nextDoc()) {
-                if (live != null && !live.get(doc)) {
+                if ((live != null && !live.get(doc)) || (tombstones != null && tombstones.advanceExact(doc) && tombstones.longValue() == 1)) {
                     continue;
                 }
                 BytesRef id = ids.lookupOrd(ids.ordValue());

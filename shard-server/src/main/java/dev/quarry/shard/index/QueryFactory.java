@@ -53,12 +53,14 @@ public final class QueryFactory {
         this.defaultFields = schema.defaultFields().toArray(String[]::new);
     }
 
+    /** Matches tombstones, which every query excludes. */
+    public static final Query TOMBSTONES = new TermQuery(new Term(FieldNames.TOMBSTONE, "T"));
+
     public Query build(String queryText, List<Filter> filters) {
         Query main = parse(queryText);
-        if (filters.isEmpty()) {
-            return main;
-        }
-        BooleanQuery.Builder b = new BooleanQuery.Builder().add(main, BooleanClause.Occur.MUST);
+        BooleanQuery.Builder b = new BooleanQuery.Builder()
+                .add(main, BooleanClause.Occur.MUST)
+                .add(TOMBSTONES, BooleanClause.Occur.MUST_NOT);
         for (Filter f : filters) {
             b.add(filter(f), BooleanClause.Occur.FILTER);
         }

@@ -21,6 +21,8 @@ import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.FieldDoc;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
@@ -35,8 +37,9 @@ import org.apache.lucene.search.TotalHits;
 /**
  * Read side of a shard replica: query (top-k by score desc, id asc), get by id, and the replica's
  * fingerprint. Every call acquires one searcher and releases it, so an answer reflects exactly one
- * point-in-time view. Thread-safety: safe for concurrent use; all state is immutable or
- * thread-safe ({@link SearcherManager}).
+ * point-in-time view. Thread-safety: safe for concurrent use; the searchers are managed by the
+ * thread-safe {@link SearcherManager}, and the stats cache is an immutable value behind a volatile
+ * field (two threads may compute the same stats once each; both results are equal).
  */
 public final class ShardSearcher {
     /** Score desc (the default), then id asc: the ranking every shard and the coordinator agree on. */
@@ -99,7 +102,11 @@ public final class ShardSearcher {
     public GetResponse get(String id) throws IOException {
         IndexSearcher s = searchers.acquire();
         try {
-            TopDocs top = s.search(new TermQuery(new Term(FieldNames.ID, id)), 1);
+            Query byId = new BooleanQuery.Builder()
+                    .add(new TermQuery(new Term(FieldNames.ID, id)), BooleanClause.Occur.FILTER)
+                    .add(QueryFactory.TOMBSTONES, BooleanClause.Occur.MUST_NOT)
+                    .build();
+            TopDocs top = s.search(byId, 1);
             if (top.scoreDocs.length == 0) {
                 return GetResponse.newBuilder().setFound(false).build();
             }
@@ -111,15 +118,29 @@ public final class ShardSearcher {
         }
     }
 
-    /** Live documents and fingerprint of the current searcher. */
+    /**
+     * Live documents and fingerprint of the current searcher. The fingerprint reads every document,
+     * so it is computed once per searcher (refresh) and cached.
+     */
     public Stats stats() throws IOException {
         IndexSearcher s = searchers.acquire();
         try {
-            return new Stats(s.getIndexReader().numDocs(), Fingerprint.of(s));
+            CachedStats cached = statsCache;
+            if (cached != null && cached.reader() == s.getIndexReader()) {
+                return cached.stats();
+            }
+            Stats fresh = new Stats(s.getIndexReader().numDocs() - s.count(QueryFactory.TOMBSTONES), Fingerprint.of(s));
+            statsCache = new CachedStats(s.getIndexReader(), fresh);
+            return fresh;
         } finally {
             searchers.release(s);
         }
     }
+
+    private record CachedStats(org.apache.lucene.index.IndexReader reader, Stats stats) {}
+
+    /** The stats of the last searcher they were computed for (a racy cache of immutable values). */
+    private volatile CachedStats statsCache;
 
     /** With a sort on the score, Lucene leaves {@code ScoreDoc.score} unset and puts it in the sort values. */
     private static float scoreOf(ScoreDoc sd) {

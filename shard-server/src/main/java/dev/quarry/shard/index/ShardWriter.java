@@ -2,6 +2,7 @@ package dev.quarry.shard.index;
 
 import dev.quarry.ingest.apply.LogRecord;
 import dev.quarry.ingest.apply.RecordApplier;
+import dev.quarry.ingest.apply.VersionRules;
 import dev.quarry.ingest.doc.BadRecordException;
 import dev.quarry.ingest.doc.Document;
 import dev.quarry.ingest.doc.DocumentParser;
@@ -18,9 +19,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexCommit;
 import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.KeepOnlyLastCommitDeletionPolicy;
+import org.apache.lucene.index.SnapshotDeletionPolicy;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.SearcherFactory;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.store.Directory;
@@ -28,9 +37,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies a shard's partitions of the document log to one Lucene index, in offset order.
- * An upsert replaces the document with the same id, a tombstone deletes it; a record that is not a
- * valid document under the schema is skipped and counted, never retried. Every
+ * Applies a shard's partitions of the document log to one Lucene index, in offset order, under
+ * the {@link VersionRules}: a write applies only when its version (external header, else offset)
+ * is greater than the stored one; an upsert replaces the id's document, a delete replaces it with a
+ * tombstone that keeps the delete's version for the GC window; a stale write is skipped and
+ * counted; a record that is not a valid document under the schema is skipped, counted and handed
+ * to the dead-letter sink, never retried. Every
  * {@code refreshIntervalMs} it reopens the searcher and publishes the {@link Checkpoint} the
  * searcher reflects; every {@code commitIntervalMs} it commits with the next offset per partition
  * in the commit's user data, which is where a restart resumes. Re-applying a record is harmless
@@ -48,6 +60,8 @@ public final class ShardWriter implements RecordApplier, Closeable {
     private final DocumentParser parser;
     private final DocumentMapper mapper;
     private final IndexWriter writer;
+    /** Keeps a commit's files while a peer copies them. Thread-safe (internally synchronized). */
+    private final SnapshotDeletionPolicy commits;
     private final SearcherManager searchers;
     private final Clock clock;
     private final long refreshIntervalMs;
@@ -58,6 +72,11 @@ public final class ShardWriter implements RecordApplier, Closeable {
     private final Timer refreshTimer;
     private final Timer commitTimer;
     private final AtomicLong skipped = new AtomicLong();
+    private final Counter staleCounter;
+    private final long gcWindowMs;
+    private final VersionLookup versions;
+    private final WriteOutcomes outcomes = new WriteOutcomes();
+    private final java.util.function.Consumer<DeadLetter> deadLetters;
 
     /** Confined to the apply thread. */
     private final Map<Integer, Long> applied = new HashMap<>();
@@ -65,11 +84,17 @@ public final class ShardWriter implements RecordApplier, Closeable {
     private long lastCommitMs;
     private boolean changedSinceRefresh;
     private boolean changedSinceCommit;
+    /** Newest Kafka timestamp applied: the clock of the tombstone GC window (apply thread). */
+    private long maxTimestampMs = Long.MIN_VALUE;
 
+    /** Guards waiting for visibility; {@link #visible} changes are announced with notifyAll on it. */
+    private final Object visibility = new Object();
     private volatile Checkpoint visible;
+    /** Set by a reader that needs fresher data (read-your-writes); the apply thread refreshes soon. */
+    private volatile boolean refreshRequested;
 
-    public ShardWriter(String name, IndexSchema schema, Directory dir, Clock clock, long commitIntervalMs,
-                       MeterRegistry metrics, Tags tags) throws IOException {
+    public ShardWriter(String name, IndexSchema schema, Directory dir, Clock clock, long commitIntervalMs, long gcWindowMs,
+                       java.util.function.Consumer<DeadLetter> deadLetters, MeterRegistry metrics, Tags tags) throws IOException {
         this.name = name;
         this.parser = new DocumentParser(schema);
         this.mapper = new DocumentMapper(schema);
@@ -78,14 +103,24 @@ public final class ShardWriter implements RecordApplier, Closeable {
         this.commitIntervalMs = commitIntervalMs;
         this.metrics = metrics;
         this.tags = tags;
+        this.commits = new SnapshotDeletionPolicy(new KeepOnlyLastCommitDeletionPolicy());
         IndexWriterConfig cfg = new IndexWriterConfig(new StandardAnalyzer())
                 .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
+                .setIndexDeletionPolicy(commits)
                 .setRAMBufferSizeMB(64);
         this.writer = new IndexWriter(dir, cfg);
+        if (!DirectoryReader.indexExists(dir)) {
+            writer.commit(); // a first, empty commit: a peer may copy it, and restarts find one
+        }
         Checkpoint committed = Checkpoint.fromCommitData(writer.getLiveCommitData());
         this.applied.putAll(committed.nextOffsets());
         this.searchers = new SearcherManager(writer, new SearcherFactory());
+        this.gcWindowMs = gcWindowMs;
+        this.versions = new VersionLookup(searchers, gcWindowMs);
+        this.deadLetters = deadLetters;
+        this.staleCounter = metrics.counter("quarry_ingest_stale_total", tags);
         this.visible = committed;
+        this.outcomes.startAt(committed.nextOffsets());
         this.lastRefreshMs = clock.millis();
         this.lastCommitMs = lastRefreshMs;
         this.appliedCounter = metrics.counter("quarry_ingest_applied_total", tags);
@@ -111,28 +146,43 @@ public final class ShardWriter implements RecordApplier, Closeable {
     }
 
     private void applyOne(LogRecord r) throws IOException {
+        maxTimestampMs = Math.max(maxTimestampMs, r.timestampMs());
         if (r.id() == null || r.id().isEmpty()) {
             skip(r, "missing_key", "record has no key");
             return;
         }
-        if (r.isDelete()) {
-            writer.deleteDocuments(new Term(FieldNames.ID, r.id()));
-            appliedCounter.increment();
-            return;
-        }
-        Document doc;
+        long version;
+        Document doc = null;
         try {
-            doc = parser.parse(r.id(), r.value());
+            version = VersionRules.versionOf(r);
+            if (!r.isDelete()) {
+                doc = parser.parse(r.id(), r.value());
+            }
         } catch (BadRecordException e) {
             skip(r, e.reason().tag(), e.getMessage());
             return;
         }
-        writer.updateDocument(new Term(FieldNames.ID, r.id()), mapper.toLucene(doc, r.offset()));
+        if (!VersionRules.applies(versions.versionOf(r.id(), r.timestampMs()), version)) {
+            staleCounter.increment();
+            outcomes.record(r.partition(), r.offset(), WriteOutcome.STALE);
+            return;
+        }
+        Term idTerm = new Term(FieldNames.ID, r.id());
+        if (doc == null) {
+            writer.updateDocument(idTerm, DocumentMapper.tombstone(r.id(), version, r.timestampMs()));
+            versions.record(r.id(), new VersionLookup.Stored(version, true, r.timestampMs()));
+        } else {
+            writer.updateDocument(idTerm, mapper.toLucene(doc, version));
+            versions.record(r.id(), new VersionLookup.Stored(version, false, 0));
+        }
         appliedCounter.increment();
+        outcomes.record(r.partition(), r.offset(), WriteOutcome.APPLIED);
     }
 
     private void skip(LogRecord r, String reason, String message) {
         skipped.incrementAndGet();
+        outcomes.record(r.partition(), r.offset(), WriteOutcome.REJECTED);
+        deadLetters.accept(new DeadLetter(r, reason, message));
         metrics.counter("quarry_ingest_bad_records_total", tags.and("reason", reason)).increment();
         log.warn("[{}] skipped record {}@{} ({}): {}", name, r.partition(), r.offset(), reason, message);
     }
@@ -140,7 +190,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
     @Override
     public void tick() throws IOException {
         long now = clock.millis();
-        if (changedSinceRefresh && now - lastRefreshMs >= refreshIntervalMs) {
+        if (refreshRequested || (changedSinceRefresh && now - lastRefreshMs >= refreshIntervalMs)) {
             refresh();
         }
         if (changedSinceCommit && now - lastCommitMs >= commitIntervalMs) {
@@ -158,7 +208,12 @@ public final class ShardWriter implements RecordApplier, Closeable {
                 throw new java.io.UncheckedIOException(e);
             }
         });
-        visible = cp;
+        versions.refreshed();
+        refreshRequested = false;
+        synchronized (visibility) {
+            visible = cp;
+            visibility.notifyAll();
+        }
         lastRefreshMs = clock.millis();
         changedSinceRefresh = false;
     }
@@ -167,6 +222,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
     public void commit() throws IOException {
         Checkpoint cp = new Checkpoint(applied);
         long t0 = System.nanoTime();
+        purgeTombstones();
         writer.setLiveCommitData(cp.toCommitData().entrySet());
         writer.commit();
         commitTimer.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -174,9 +230,71 @@ public final class ShardWriter implements RecordApplier, Closeable {
         changedSinceCommit = false;
     }
 
+    /**
+     * Physically removes tombstones past the GC window. They already count as absent for the
+     * version rules (see {@link VersionLookup}); this only reclaims their space.
+     */
+    private void purgeTombstones() throws IOException {
+        if (maxTimestampMs == Long.MIN_VALUE) {
+            return;
+        }
+        long cutoff = maxTimestampMs - gcWindowMs;
+        writer.deleteDocuments(new BooleanQuery.Builder()
+                .add(new TermQuery(new Term(FieldNames.TOMBSTONE, "T")), BooleanClause.Occur.FILTER)
+                .add(LongPoint.newRangeQuery(FieldNames.DELETED_AT, Long.MIN_VALUE, cutoff - 1), BooleanClause.Occur.FILTER)
+                .build());
+    }
+
+    /** Pins the newest commit so its files survive until {@link #releaseCommit}; for peer recovery. */
+    public IndexCommit snapshotCommit() throws IOException {
+        return commits.snapshot();
+    }
+
+    public void releaseCommit(IndexCommit commit) throws IOException {
+        commits.release(commit);
+        writer.deleteUnusedFiles();
+    }
+
+    /** The outcome of the write at {@code partition@offset}, once applied (for synchronous writes). */
+    public WriteOutcomes outcomes() {
+        return outcomes;
+    }
+
     @Override
     public Map<Integer, Long> nextOffsets() {
         return Map.copyOf(applied);
+    }
+
+    /**
+     * Waits until the searcher reflects, per partition, the record at the given offset (asking the apply thread
+     * for an early refresh); false if that takes longer than {@code timeoutMs}.
+     */
+    public boolean awaitVisible(Map<Integer, Long> offsets, long timeoutMs) throws InterruptedException {
+        if (covers(visible, offsets)) {
+            return true;
+        }
+        refreshRequested = true;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        synchronized (visibility) {
+            while (!covers(visible, offsets)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                refreshRequested = true;
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(visibility, left);
+            }
+        }
+        return true;
+    }
+
+    private static boolean covers(Checkpoint cp, Map<Integer, Long> offsets) {
+        for (Map.Entry<Integer, Long> e : offsets.entrySet()) {
+            if (!cp.covers(e.getKey(), e.getValue())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** What the current searcher reflects. */
@@ -191,6 +309,12 @@ public final class ShardWriter implements RecordApplier, Closeable {
     /** Records skipped as bad since this writer opened. */
     public long skippedRecords() {
         return skipped.get();
+    }
+
+    /** Test hook: loses everything since the last commit, as a crash would, and closes. */
+    void crash() throws IOException {
+        searchers.close();
+        writer.rollback();
     }
 
     /** Commits what was applied, then closes. */

@@ -7,12 +7,11 @@ import dev.quarry.ingest.schema.IndexSchema;
 import dev.quarry.proto.v1.ClusterState;
 import dev.quarry.proto.v1.IndexInfo;
 import dev.quarry.proto.v1.MetaCommand;
-import dev.quarry.proto.v1.NodeRole;
-import dev.quarry.proto.v1.RegisterNodeCommand;
 import dev.quarry.proto.v1.ReplicaInfo;
 import dev.quarry.proto.v1.ReplicaState;
 import dev.quarry.proto.v1.SetReplicaStateCommand;
 import dev.quarry.proto.v1.ShardInfo;
+import dev.quarry.shard.replica.DeadLetterPublisher;
 import dev.quarry.shard.replica.ReplicaRegistry;
 import dev.quarry.shard.replica.ReplicaSpec;
 import dev.quarry.shard.replica.ShardReplica;
@@ -24,6 +23,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
@@ -48,6 +49,8 @@ public final class ShardNode implements AutoCloseable {
     private final ShardNodeConfig config;
     private final MeterRegistry metrics;
     private final ReplicaRegistry replicas = new ReplicaRegistry();
+    private final DeadLetterPublisher deadLetters;
+    private final ReplicaOpener opener;
     private final ScheduledExecutorService reconciler;
     private final ExecutorService requestExecutor = Executors.newVirtualThreadPerTaskExecutor();
     private Server server;
@@ -55,10 +58,15 @@ public final class ShardNode implements AutoCloseable {
     private StateWatcher watcher;
     private String address;
     private volatile long incarnation;
+    /** Liveness (issue 4); set once in startup. */
+    private volatile NodeLiveness liveness;
 
     private ShardNode(ShardNodeConfig config, MeterRegistry metrics) {
         this.config = config;
         this.metrics = metrics;
+        this.deadLetters = new DeadLetterPublisher(config.kafkaBootstrap(), config.nodeId());
+        this.opener = new ReplicaOpener(config, spec -> ShardReplica.open(spec, config.nodeId(), config.dataDir(), this::newConsumer,
+                Clock.systemUTC(), config.replicaOptions(), deadLetters.sinkFor(spec), metrics), metrics);
         this.reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "reconcile-" + config.nodeId());
             t.setDaemon(true);
@@ -79,14 +87,21 @@ public final class ShardNode implements AutoCloseable {
 
     private void startup() throws IOException {
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
+                .intercept(new FencingInterceptor(() -> liveness != null && liveness.fenced(), config.nodeId())) // liveness (issue 4)
                 .addService(new ShardGrpcService(replicas))
                 .executor(requestExecutor)
                 .build()
                 .start();
         address = config.host() + ":" + server.getPort();
         meta = MetaClient.connect(config.metaAddresses());
-        incarnation = meta.submit(MetaCommand.newBuilder().setRegisterNode(RegisterNodeCommand.newBuilder()
-                .setId(config.nodeId()).setAddress(address).setRole(NodeRole.SHARD)).build()).getIncarnation();
+        // --- liveness (issue 4): register, heartbeat, re-register when fenced ---
+        liveness = new NodeLiveness(meta, config.nodeId(), address);
+        incarnation = liveness.register();
+        liveness.start(incarnation, replicas, next -> {
+            incarnation = next;
+            reconciler.execute(() -> reconcile(watcher.current())); // report the replicas again
+        });
+        // --- end liveness ---
         watcher = meta.watch();
         watcher.addListener(state -> reconciler.execute(() -> reconcile(state)));
         reconciler.scheduleWithFixedDelay(() -> reconcile(watcher.current()), RECONCILE_EVERY_MS, RECONCILE_EVERY_MS, TimeUnit.MILLISECONDS);
@@ -99,6 +114,16 @@ public final class ShardNode implements AutoCloseable {
 
     public String nodeId() {
         return config.nodeId();
+    }
+
+    /** Liveness (issue 4): the heartbeater, for tests that pause it. */
+    public dev.quarry.common.meta.Heartbeater heartbeater() {
+        return liveness.heartbeater();
+    }
+
+    /** Liveness (issue 4): true while fenced (shard RPCs answer UNAVAILABLE). */
+    public boolean fenced() {
+        return liveness.fenced();
     }
 
     public ReplicaRegistry replicas() {
@@ -119,6 +144,7 @@ public final class ShardNode implements AutoCloseable {
             return;
         }
         Map<String, Placement> desired = placedHere(state);
+        deadLetters.designate(designatedHere(state));
         for (ShardReplica open : replicas.all()) {
             if (!desired.containsKey(open.spec().key())) {
                 closeQuietly(replicas.remove(open.spec().key()));
@@ -127,18 +153,24 @@ public final class ShardNode implements AutoCloseable {
         for (Placement p : desired.values()) {
             try {
                 if (replicas.get(p.spec().key()) == null) {
-                    replicas.put(ShardReplica.open(p.spec(), config.nodeId(), config.dataDir(), this::newConsumer,
-                            Clock.systemUTC(), config.commitIntervalMs(), metrics));
+                    replicas.put(opener.open(p.spec(), state, () -> {
+                        reportState(p.spec(), ReplicaState.RECOVERING);
+                        return null;
+                    }));
                 }
                 if (p.state() != ReplicaState.STARTED) {
-                    meta.submit(MetaCommand.newBuilder().setSetReplicaState(SetReplicaStateCommand.newBuilder()
-                            .setIndex(p.spec().index()).setShard(p.spec().shard()).setNodeId(config.nodeId())
-                            .setState(ReplicaState.STARTED).setIncarnation(incarnation)).build());
+                    reportState(p.spec(), ReplicaState.STARTED);
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (Exception e) {
                 log.warn("[{}] cannot open or report replica {}: {}", config.nodeId(), p.spec().key(), e.toString());
             }
         }
+    }
+
+    private void reportState(ReplicaSpec spec, ReplicaState state) {
+        meta.submit(MetaCommand.newBuilder().setSetReplicaState(SetReplicaStateCommand.newBuilder()
+                .setIndex(spec.index()).setShard(spec.shard()).setNodeId(config.nodeId())
+                .setState(state).setIncarnation(incarnation)).build());
     }
 
     private record Placement(ReplicaSpec spec, ReplicaState state) {}
@@ -156,6 +188,19 @@ public final class ShardNode implements AutoCloseable {
                         ReplicaSpec spec = new ReplicaSpec(idx.getName(), s.getId(), schema, s.getPartitionsList());
                         out.put(spec.key(), new Placement(spec, r.getState()));
                     }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Shards whose first placed replica is this node: this node dead-letters their bad records. */
+    private Set<String> designatedHere(ClusterState state) {
+        Set<String> out = new HashSet<>();
+        for (IndexInfo idx : state.getIndicesMap().values()) {
+            for (ShardInfo s : idx.getShardsList()) {
+                if (s.getReplicasCount() > 0 && s.getReplicas(0).getNodeId().equals(config.nodeId())) {
+                    out.add(idx.getName() + "/" + s.getId());
                 }
             }
         }
@@ -181,6 +226,9 @@ public final class ShardNode implements AutoCloseable {
     /** Stops serving, then commits and closes every replica. */
     @Override
     public void close() {
+        if (liveness != null) {
+            liveness.close(); // liveness (issue 4)
+        }
         if (server != null) {
             server.shutdown();
         }
@@ -196,6 +244,7 @@ public final class ShardNode implements AutoCloseable {
         for (ShardReplica r : replicas.all()) {
             closeQuietly(replicas.remove(r.spec().key()));
         }
+        deadLetters.close();
         if (meta != null) {
             meta.close();
         }

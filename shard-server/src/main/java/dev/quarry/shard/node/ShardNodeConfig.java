@@ -1,5 +1,6 @@
 package dev.quarry.shard.node;
 
+import dev.quarry.shard.replica.ReplicaOptions;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -12,13 +13,19 @@ import java.util.Objects;
  * @param dataDir          where the replicas' Lucene indices live
  * @param kafkaBootstrap   Kafka bootstrap servers
  * @param metaAddresses    raft-meta client addresses, comma-separated
- * @param commitIntervalMs how often a replica commits (the restart point); default 5 s
+ * @param replicaOptions   commit interval and tombstone GC window of the replicas
  * @param maxPollRecords   records per apply batch; bounds memory under a backlog
  */
 public record ShardNodeConfig(String nodeId, String host, int port, Path dataDir, String kafkaBootstrap, String metaAddresses,
-                              long commitIntervalMs, int maxPollRecords) {
-    public static final long DEFAULT_COMMIT_INTERVAL_MS = 5_000;
+                              ReplicaOptions replicaOptions, int maxPollRecords) {
     public static final int DEFAULT_MAX_POLL_RECORDS = 2_000;
+    /** Peer recovery copy rate: 200 MiB/s leaves room for queries and ingest on the source. */
+    public static final long DEFAULT_RECOVERY_BYTES_PER_SECOND = 200L << 20;
+
+    /** How fast a new replica copies a peer's files. */
+    public long recoveryBytesPerSecond() {
+        return DEFAULT_RECOVERY_BYTES_PER_SECOND;
+    }
 
     public ShardNodeConfig {
         Objects.requireNonNull(nodeId, "nodeId");
@@ -29,15 +36,13 @@ public record ShardNodeConfig(String nodeId, String host, int port, Path dataDir
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
-        if (commitIntervalMs < 10) {
-            throw new IllegalArgumentException("commit interval must be at least 10 ms");
-        }
+        Objects.requireNonNull(replicaOptions, "replicaOptions");
         if (maxPollRecords < 1) {
             throw new IllegalArgumentException("max poll records must be positive");
         }
     }
 
     public static ShardNodeConfig of(String nodeId, String host, int port, Path dataDir, String kafkaBootstrap, String metaAddresses) {
-        return new ShardNodeConfig(nodeId, host, port, dataDir, kafkaBootstrap, metaAddresses, DEFAULT_COMMIT_INTERVAL_MS, DEFAULT_MAX_POLL_RECORDS);
+        return new ShardNodeConfig(nodeId, host, port, dataDir, kafkaBootstrap, metaAddresses, ReplicaOptions.DEFAULTS, DEFAULT_MAX_POLL_RECORDS);
     }
 }

@@ -7,7 +7,10 @@ import dev.quarry.proto.v1.ScoringStats;
 import dev.quarry.proto.v1.ShardQueryRequest;
 import dev.quarry.proto.v1.ShardQueryResponse;
 import dev.quarry.proto.v1.ShardStatsResponse;
+import dev.quarry.shard.error.ShardException;
 import dev.quarry.shard.index.Checkpoint;
+import dev.quarry.shard.index.DeadLetter;
+import dev.quarry.shard.index.WriteOutcome;
 import dev.quarry.shard.index.Fingerprint;
 import dev.quarry.shard.index.QueryFactory;
 import dev.quarry.shard.index.ShardSearcher;
@@ -56,14 +59,16 @@ public final class ShardReplica implements AutoCloseable {
      * offsets of its last commit.
      */
     public static ShardReplica open(ReplicaSpec spec, String nodeId, Path dataDir, Supplier<Consumer<byte[], byte[]>> consumers,
-                                    Clock clock, long commitIntervalMs, MeterRegistry metrics) throws IOException {
-        Path path = dataDir.resolve(spec.index()).resolve("shard-" + spec.shard());
+                                    Clock clock, ReplicaOptions options, java.util.function.Consumer<DeadLetter> deadLetters,
+                                    MeterRegistry metrics) throws IOException {
+        Path path = directoryOf(dataDir, spec);
         Files.createDirectories(path);
         FSDirectory dir = FSDirectory.open(path);
         Tags tags = Tags.of("index", spec.index(), "shard", Integer.toString(spec.shard()), "node", nodeId);
         ShardWriter writer;
         try {
-            writer = new ShardWriter(spec.key(), spec.schema(), dir, clock, commitIntervalMs, metrics, tags);
+            writer = new ShardWriter(spec.key(), spec.schema(), dir, clock, options.commitIntervalMs(), options.tombstoneGcWindowMs(),
+                    deadLetters, metrics, tags);
         } catch (IOException | RuntimeException e) {
             dir.close();
             throw e;
@@ -91,7 +96,16 @@ public final class ShardReplica implements AutoCloseable {
         return writer.visibleCheckpoint();
     }
 
-    public ShardQueryResponse query(ShardQueryRequest req) throws IOException {
+    /** Waits (bounded) until the record at {@code partition@offset} is applied; null on timeout. */
+    public WriteOutcome awaitApplied(int partition, long offset, long timeoutMs) throws InterruptedException {
+        return writer.outcomes().await(partition, offset, timeoutMs);
+    }
+
+    public ShardQueryResponse query(ShardQueryRequest req, long timeoutMs) throws IOException, InterruptedException {
+        if (!req.getMinOffsetsMap().isEmpty() && !writer.awaitVisible(req.getMinOffsetsMap(), timeoutMs)) {
+            throw new ShardException(ShardException.Kind.DEADLINE_EXCEEDED, "replica of " + spec.key() + " on " + nodeId
+                    + " did not reflect the requested writes within " + timeoutMs + " ms");
+        }
         return searcher.query(req, writer.visibleCheckpoint());
     }
 
@@ -99,7 +113,17 @@ public final class ShardReplica implements AutoCloseable {
         return searcher.termStats(req);
     }
 
-    public GetResponse get(String id) throws IOException {
+    /** Real-time get: first makes everything this replica has applied visible (refreshing if needed). */
+    public GetResponse get(String id, long timeoutMs) throws IOException, InterruptedException {
+        Map<Integer, Long> lastApplied = new java.util.HashMap<>();
+        writer.outcomes().appliedOffsets().forEach((p, next) -> {
+            if (next > 0) {
+                lastApplied.put(p, next - 1);
+            }
+        });
+        if (!writer.awaitVisible(lastApplied, timeoutMs)) {
+            throw new ShardException(ShardException.Kind.DEADLINE_EXCEEDED, "replica of " + spec.key() + " could not refresh in time");
+        }
         return searcher.get(id);
     }
 
@@ -125,6 +149,21 @@ public final class ShardReplica implements AutoCloseable {
                 .setFingerprint(Fingerprint.hex(st.fingerprint()))
                 .setSkippedRecords(writer.skippedRecords())
                 .build();
+    }
+
+    /** Streams this replica's newest commit to a recovering peer (see {@link CommitSender}). */
+    public void sendCommit(long bytesPerSecond, io.grpc.stub.ServerCallStreamObserver<dev.quarry.proto.v1.FileChunk> out) throws IOException {
+        org.apache.lucene.index.IndexCommit commit = writer.snapshotCommit();
+        try {
+            CommitSender.send(dir, commit, bytesPerSecond, out);
+        } finally {
+            writer.releaseCommit(commit);
+        }
+    }
+
+    /** Where a replica of {@code spec} keeps its index under a node's data directory. */
+    public static Path directoryOf(Path dataDir, ReplicaSpec spec) {
+        return dataDir.resolve(spec.index()).resolve("shard-" + spec.shard());
     }
 
     /** Stops applying, commits what was applied, closes the index. */

@@ -1,6 +1,17 @@
 package dev.quarry.shard.rpc;
 
+import dev.quarry.proto.v1.AwaitAppliedRequest;
+import dev.quarry.proto.v1.AwaitAppliedResponse;
 import dev.quarry.proto.v1.GetResponse;
+import dev.quarry.proto.v1.WriteResult;
+import dev.quarry.shard.error.ShardException;
+import dev.quarry.shard.index.WriteOutcome;
+import dev.quarry.proto.v1.CopyCommitRequest;
+import dev.quarry.proto.v1.FileChunk;
+import io.grpc.Context;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.Deadline;
+import java.util.concurrent.TimeUnit;
 import dev.quarry.proto.v1.ScoringStats;
 import dev.quarry.proto.v1.ShardGetRequest;
 import dev.quarry.proto.v1.ShardQueryRequest;
@@ -16,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** Thin gRPC binding of {@code quarry.v1.ShardService} onto the replicas open on this node. */
 public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBase {
     private final ReplicaRegistry replicas;
+    private static final long DEFAULT_WAIT_MS = 10_000;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     public ShardGrpcService(ReplicaRegistry replicas) {
@@ -26,7 +38,7 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
     public void query(ShardQueryRequest req, StreamObserver<ShardQueryResponse> out) {
         respond(out, () -> {
             long t0 = System.nanoTime();
-            ShardQueryResponse r = replicas.require(req.getIndex(), req.getShard()).query(req);
+            ShardQueryResponse r = replicas.require(req.getIndex(), req.getShard()).query(req, remainingMs());
             return r.toBuilder().setQueueSize(inFlight.get()).setServiceMicros((System.nanoTime() - t0) / 1000).build();
         });
     }
@@ -37,8 +49,42 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
     }
 
     @Override
+    public void awaitApplied(AwaitAppliedRequest req, StreamObserver<AwaitAppliedResponse> out) {
+        respond(out, () -> {
+            WriteOutcome o = replicas.require(req.getIndex(), req.getShard())
+                    .awaitApplied(req.getToken().getPartition(), req.getToken().getOffset(), remainingMs());
+            if (o == null) {
+                throw new ShardException(ShardException.Kind.DEADLINE_EXCEEDED, "write " + req.getToken().getPartition() + "@"
+                        + req.getToken().getOffset() + " not applied on shard " + req.getIndex() + "/" + req.getShard() + " in time");
+            }
+            WriteResult result = switch (o) {
+                case APPLIED -> WriteResult.APPLIED;
+                case STALE -> WriteResult.STALE;
+                case REJECTED -> WriteResult.REJECTED;
+            };
+            return AwaitAppliedResponse.newBuilder().setResult(result).build();
+        });
+    }
+
+    @Override
+    public void copyCommit(CopyCommitRequest req, StreamObserver<FileChunk> out) {
+        try {
+            replicas.require(req.getIndex(), req.getShard()).sendCommit(req.getMaxBytesPerSecond(), (ServerCallStreamObserver<FileChunk>) out);
+            out.onCompleted();
+        } catch (Throwable t) {
+            out.onError(ShardErrors.toStatus(t));
+        }
+    }
+
+    /** Time left before the caller's deadline (10 s when it set none). */
+    private static long remainingMs() {
+        Deadline d = Context.current().getDeadline();
+        return d == null ? DEFAULT_WAIT_MS : Math.max(0, d.timeRemaining(TimeUnit.MILLISECONDS));
+    }
+
+    @Override
     public void get(ShardGetRequest req, StreamObserver<GetResponse> out) {
-        respond(out, () -> replicas.require(req.getIndex(), req.getShard()).get(req.getId()));
+        respond(out, () -> replicas.require(req.getIndex(), req.getShard()).get(req.getId(), remainingMs()));
     }
 
     @Override

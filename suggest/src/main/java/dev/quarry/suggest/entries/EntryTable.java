@@ -3,18 +3,20 @@ package dev.quarry.suggest.entries;
 import dev.quarry.suggest.Suggestion;
 import dev.quarry.suggest.Watermark;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * The live entry set: what each document contributes, and for every distinct suggestion text the
  * entry it produces (max weight over live carriers, smallest id on a tie). Snapshots are built from
- * {@link #capture()}s of this table; lookups never read it.
+ * {@link #capture()}s of this table; every entry change is also reported, under the lock, to the
+ * {@link EntryListener} (the streaming delta), which is how lookups see it before the next snapshot.
  *
  * <p>Texts are kept exactly as given (two texts differing only in case are two entries); a
  * document's duplicate texts count once; null and empty texts are ignored (an empty text can match
@@ -22,25 +24,30 @@ import java.util.Objects;
  *
  * <p>Thread-safety: every field except {@link #stamp} and {@link #size} is guarded by {@code this}
  * (all methods are {@code synchronized}); writers are normally the single feed thread, and the
- * snapshot builder holds the lock only while copying entries in {@link #capture()}. {@link #stamp}
- * and {@link #size} are volatile copies, written under the lock, for lock-free readers.
+ * snapshot builder holds the lock only while copying in {@link #capture()} and while swapping
+ * snapshots ({@link #locked}). {@link #stamp} and {@link #size} are volatile copies, written under
+ * the lock, for lock-free readers. The listener is called under the lock.
  */
 public final class EntryTable {
 
-  /** What one document contributes: its distinct texts and its weight. */
-  private record DocRecord(String[] texts, long weight) {}
-
   // @GuardedBy("this")
-  private final Map<String, DocRecord> docs = new HashMap<>();
+  private final Map<String, Contribution> docs = new HashMap<>();
   // @GuardedBy("this")
   private final Map<String, TextCarriers> byText = new HashMap<>();
   // @GuardedBy("this")
   private long generation;
   // @GuardedBy("this")
   private Watermark watermark = Watermark.EMPTY;
+  // @GuardedBy("this")
+  private EntryListener listener = EntryListener.NONE;
 
   private volatile WatermarkStamp stamp = new WatermarkStamp(0, Watermark.EMPTY);
   private volatile int size;
+
+  /** Sets who hears about entry changes (at most one listener). */
+  public synchronized void listener(EntryListener newListener) {
+    this.listener = Objects.requireNonNull(newListener, "listener");
+  }
 
   /**
    * Replaces what {@code docId} contributes with {@code texts} at {@code weight}. A call that
@@ -48,32 +55,59 @@ public final class EntryTable {
    */
   public synchronized void upsert(String docId, List<String> texts, long weight) {
     Objects.requireNonNull(docId, "docId");
-    String[] distinct = distinctTexts(texts);
-    DocRecord old = docs.get(docId);
-    if (old != null && old.weight() == weight && sameTexts(old.texts(), distinct)) {
+    List<String> distinct = distinctTexts(texts);
+    Contribution old = docs.get(docId);
+    if (old != null && old.weight() == weight && new HashSet<>(old.texts()).equals(new HashSet<>(distinct))) {
       return;
     }
+    Map<String, Suggestion> before = new LinkedHashMap<>();
     if (old != null) {
+      remember(old.texts(), before);
       removeContributions(docId, old);
     }
-    if (distinct.length == 0) {
+    remember(distinct, before);
+    if (distinct.isEmpty()) {
       docs.remove(docId);
     } else {
-      docs.put(docId, new DocRecord(distinct, weight));
+      Contribution c = new Contribution(distinct, weight);
+      docs.put(docId, c);
       for (String text : distinct) {
         byText.computeIfAbsent(text, TextCarriers::new).add(docId, weight);
       }
     }
-    changed();
+    changed(before);
   }
 
   /** Removes everything {@code docId} contributes; a no-op for an unknown id. */
   public synchronized void delete(String docId) {
-    DocRecord old = docs.remove(Objects.requireNonNull(docId, "docId"));
+    Contribution old = docs.remove(Objects.requireNonNull(docId, "docId"));
     if (old != null) {
+      Map<String, Suggestion> before = new LinkedHashMap<>();
+      remember(old.texts(), before);
       removeContributions(docId, old);
-      changed();
+      changed(before);
     }
+  }
+
+  /**
+   * Loads the documents of a persisted snapshot into an empty table, at {@code atGeneration} and
+   * {@code atWatermark}, without telling the listener (the snapshot already holds these entries).
+   */
+  public synchronized void restore(Map<String, Contribution> restored, long atGeneration, Watermark atWatermark) {
+    if (!docs.isEmpty() || generation != 0) {
+      throw new IllegalStateException("restore needs an empty, unused table");
+    }
+    restored.forEach(
+        (id, c) -> {
+          docs.put(id, c);
+          for (String text : c.texts()) {
+            byText.computeIfAbsent(text, TextCarriers::new).add(id, c.weight());
+          }
+        });
+    generation = atGeneration;
+    watermark = atWatermark;
+    size = byText.size();
+    stamp = new WatermarkStamp(generation, watermark);
   }
 
   /**
@@ -85,13 +119,18 @@ public final class EntryTable {
     stamp = new WatermarkStamp(generation, watermark);
   }
 
-  /** Copies the entry set, generation and watermark in one critical section. */
+  /** Copies the entry set, the contributions, generation and watermark in one critical section. */
   public synchronized EntryCapture capture() {
     List<Suggestion> entries = new ArrayList<>(byText.size());
     for (TextCarriers carriers : byText.values()) {
       entries.add(carriers.best());
     }
-    return new EntryCapture(entries, generation, watermark);
+    return new EntryCapture(entries, docs, generation, watermark);
+  }
+
+  /** Runs {@code action} holding the table's lock: no change happens meanwhile. */
+  public synchronized <T> T locked(Supplier<T> action) {
+    return action.get();
   }
 
   /** The number of content changes applied so far. */
@@ -109,8 +148,23 @@ public final class EntryTable {
     return size;
   }
 
+  /** The number of documents contributing texts. */
+  public synchronized int documentCount() {
+    return docs.size();
+  }
+
   // @GuardedBy("this")
-  private void removeContributions(String docId, DocRecord old) {
+  private void remember(List<String> texts, Map<String, Suggestion> before) {
+    for (String text : texts) {
+      if (!before.containsKey(text)) {
+        TextCarriers carriers = byText.get(text);
+        before.put(text, carriers == null ? null : carriers.best());
+      }
+    }
+  }
+
+  // @GuardedBy("this")
+  private void removeContributions(String docId, Contribution old) {
     for (String text : old.texts()) {
       TextCarriers carriers = byText.get(text);
       if (carriers != null && carriers.remove(docId, old.weight())) {
@@ -120,14 +174,22 @@ public final class EntryTable {
   }
 
   // @GuardedBy("this")
-  private void changed() {
+  private void changed(Map<String, Suggestion> before) {
     generation++;
     size = byText.size();
+    for (Map.Entry<String, Suggestion> e : before.entrySet()) {
+      TextCarriers carriers = byText.get(e.getKey());
+      Suggestion after = carriers == null ? null : carriers.best();
+      if (!Objects.equals(after, e.getValue())) {
+        listener.changed(e.getKey(), after, generation);
+      }
+    }
+    listener.committed(generation);
   }
 
-  private static String[] distinctTexts(List<String> texts) {
+  private static List<String> distinctTexts(List<String> texts) {
     if (texts == null || texts.isEmpty()) {
-      return new String[0];
+      return List.of();
     }
     LinkedHashSet<String> distinct = new LinkedHashSet<>();
     for (String text : texts) {
@@ -135,16 +197,6 @@ public final class EntryTable {
         distinct.add(text);
       }
     }
-    return distinct.toArray(new String[0]);
-  }
-
-  private static boolean sameTexts(String[] a, String[] b) {
-    if (a.length != b.length) {
-      return false;
-    }
-    if (Arrays.equals(a, b)) {
-      return true;
-    }
-    return new HashSet<>(Arrays.asList(a)).equals(new HashSet<>(Arrays.asList(b)));
+    return List.copyOf(distinct);
   }
 }

@@ -8,6 +8,8 @@ public enum ErrorKind {
   NOT_FOUND,
   /** The path exists but not for this method. */
   METHOD_NOT_ALLOWED,
+  /** A service this one depends on (the coordinator) is not configured or not reachable. */
+  UNAVAILABLE,
   /** A bug or an unexpected failure; the message on the wire never carries details. */
   INTERNAL
 }

@@ -29,6 +29,10 @@ public final class SuggestException extends RuntimeException {
     return new SuggestException(ErrorKind.NOT_FOUND, message);
   }
 
+  public static SuggestException unavailable(String message) {
+    return new SuggestException(ErrorKind.UNAVAILABLE, message);
+  }
+
   public static SuggestException methodNotAllowed(String message) {
     return new SuggestException(ErrorKind.METHOD_NOT_ALLOWED, message);
   }

@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * removes the document's contribution, and a record that is not a valid document is skipped exactly
  * as the shard servers skip it (the document keeps its previous state).
  *
+ * <p>Resuming: {@link #nextOffsets()} starts as the index's watermark, which is the persisted
+ * snapshot's offset vector after a restore, so the apply loop replays only what followed it.
+ *
  * <p>Thread-safety: called only from its apply loop's thread; the {@code applied} map is confined to it.
  */
 public final class SuggestFeed implements RecordApplier {
@@ -36,6 +39,8 @@ public final class SuggestFeed implements RecordApplier {
         this.index = index;
         this.parser = new DocumentParser(schema);
         this.suggest = schema.suggest().orElseThrow(() -> new IllegalArgumentException("index " + index.name() + " has no suggest config"));
+        // Resume where the index's restored snapshot left off (empty for a fresh index).
+        applied.putAll(index.watermark().offsets());
     }
 
     @Override

@@ -85,19 +85,54 @@ public final class FstSnapshot {
           prefixOutput += arc.output();
         }
       }
-      long wanted = (long) k + filter.maxRejected();
-      int fullDepth = (int) Math.min(MAX_DEPTH, wanted * maxStartsPerEntry + 1);
-      int depth = (int) Math.min(fullDepth, wanted + 1);
-      while (true) {
-        RankSearcher.Ranks found = new RankSearcher(fst, reader, k, depth, filter).search(arc, prefixOutput);
-        if (found.complete() || depth == fullDepth) {
-          return toSuggestions(found);
-        }
-        depth = fullDepth;
-      }
+      FST.Arc<Long> start = arc;
+      long cost = prefixOutput;
+      return searchWithRetry(k, filter, depth -> new RankSearcher(fst, reader, k, depth, filter).search(start, cost));
     } catch (IOException e) {
       // The FST is on heap; its readers do not do I/O.
       throw new UncheckedIOException("reading an on-heap FST failed", e);
+    }
+  }
+
+  /**
+   * Top {@code k} entries that {@code filter} accepts among those with a typo match: some prefix of
+   * the folded text from one of its match starts is within {@code maxEdits} Levenshtein edits of
+   * {@code foldedQuery} (see {@link TypoSearcher}). Exact matches are typo matches too (0 edits);
+   * callers that rank them apart filter them out.
+   */
+  public List<Suggestion> typoTopK(String foldedQuery, int maxEdits, int k, RankFilter filter) {
+    if (fst == null || k <= 0 || foldedQuery.length() <= maxEdits) {
+      return List.of();
+    }
+    try {
+      List<Integer> ranks = new TypoSearcher(fst, fst.getBytesReader(), foldedQuery, maxEdits).search(k, filter);
+      Suggestion[] out = new Suggestion[ranks.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = byRank[ranks.get(i)];
+      }
+      return List.of(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading an on-heap FST failed", e);
+    }
+  }
+
+  /** One search at a given queue depth. */
+  @FunctionalInterface
+  private interface DepthSearch {
+    RankSearcher.Ranks run(int depth) throws IOException;
+  }
+
+  private List<Suggestion> searchWithRetry(int k, RankFilter filter, DepthSearch search)
+      throws IOException {
+    long wanted = (long) k + filter.maxRejected();
+    int fullDepth = (int) Math.min(MAX_DEPTH, wanted * maxStartsPerEntry + 1);
+    int depth = (int) Math.min(fullDepth, wanted + 1);
+    while (true) {
+      RankSearcher.Ranks found = search.run(depth);
+      if (found.complete() || depth == fullDepth) {
+        return toSuggestions(found);
+      }
+      depth = fullDepth;
     }
   }
 
@@ -142,6 +177,16 @@ public final class FstSnapshot {
   /** The largest number of match starts of one entry (at least 1). */
   public int maxStartsPerEntry() {
     return maxStartsPerEntry;
+  }
+
+  /** The FST (null when empty); for persistence. */
+  FST<Long> fst() {
+    return fst;
+  }
+
+  /** The entries by rank; for persistence (a copy). */
+  public Suggestion[] entries() {
+    return byRank.clone();
   }
 
   /** Heap bytes used by the FST (0 when empty). */

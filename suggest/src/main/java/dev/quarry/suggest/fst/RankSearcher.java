@@ -64,6 +64,11 @@ final class RankSearcher {
 
   /** Searches below the target node of {@code from}, reached at cost {@code startCost}. */
   Ranks search(FST.Arc<Long> from, long startCost) throws IOException {
+    seed(from, startCost);
+    return drain();
+  }
+
+  private void seed(FST.Arc<Long> from, long startCost) throws IOException {
     FST.Arc<Long> arc = fst.readFirstTargetArc(from, new FST.Arc<>(), in);
     while (true) {
       if (arc.label() != FST.END_LABEL) { // the empty completion is never a key here
@@ -74,7 +79,9 @@ final class RankSearcher {
       }
       fst.readNextArc(arc, in);
     }
+  }
 
+  private Ranks drain() throws IOException {
     int[] ranks = new int[k];
     int count = 0;
     int rejected = 0;

@@ -21,12 +21,16 @@ final class ErrorMapper {
   private ErrorMapper() {}
 
   static HttpReply toReply(Throwable failure, String requestLine) {
+    if (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null) {
+      failure = failure.getCause();
+    }
     if (failure instanceof SuggestException e) {
       HttpResponseStatus status =
           switch (e.kind()) {
             case INVALID_ARGUMENT -> HttpResponseStatus.BAD_REQUEST;
             case NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
             case METHOD_NOT_ALLOWED -> HttpResponseStatus.METHOD_NOT_ALLOWED;
+            case UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
             case INTERNAL -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
           };
       HttpReply reply = HttpReply.json(status, JsonBodies.error(e.getMessage()));

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * a JSON reply through {@link ErrorMapper}, and writes the reply with the common headers (length,
  * {@code Access-Control-Allow-Origin: *}, keep-alive). A request Netty could not decode gets a 400
  * and the connection is closed.
+ *
+ * <p>Replies are written when ready: at once for everything but {@code /v1/search}, which
+ * completes on a gRPC thread (Netty's {@code writeAndFlush} may be called from any thread). A
+ * client that pipelines a search and another request may get the answers out of order; browsers
+ * do not pipeline.
  *
  * <p>Thread-safety: stateless and {@link ChannelHandler.Sharable}; one instance serves every
  * channel on every event-loop thread.
@@ -48,17 +54,21 @@ final class SuggestHttpHandler extends SimpleChannelInboundHandler<FullHttpReque
       write(ctx, HttpVersion.HTTP_1_1, reply, false); // the request's version is unknown
       return;
     }
-    HttpReply reply;
-    try {
-      reply = routes.route(request);
-    } catch (Exception e) {
-      reply = ErrorMapper.toReply(e, request.method() + " " + request.uri());
-    }
+    String requestLine = request.method() + " " + request.uri();
     HttpVersion version =
         request.protocolVersion().equals(HttpVersion.HTTP_1_0)
             ? HttpVersion.HTTP_1_0
             : HttpVersion.HTTP_1_1;
-    write(ctx, version, reply, HttpUtil.isKeepAlive(request));
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    CompletableFuture<HttpReply> reply;
+    try {
+      reply = routes.routeAsync(request);
+    } catch (Exception e) {
+      reply = CompletableFuture.completedFuture(ErrorMapper.toReply(e, requestLine));
+    }
+    reply.whenComplete(
+        (ok, failure) ->
+            write(ctx, version, failure == null ? ok : ErrorMapper.toReply(failure, requestLine), keepAlive));
   }
 
   @Override

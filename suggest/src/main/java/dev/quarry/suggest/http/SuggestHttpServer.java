@@ -25,7 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The suggest HTTP server: {@code GET /v1/suggest}, {@code /healthz}, {@code /metrics} and the page
+ * The suggest HTTP server: {@code GET /v1/suggest}, {@code /v1/search} (forwarded to the
+ * coordinator when {@link SuggestHttpConfig#coordinator()} is set, else 503), {@code /healthz}, {@code /metrics} and the page
  * at {@code /}, on Netty with keep-alive; epoll when its native library loads, NIO otherwise.
  *
  * <p>Lifecycle: {@link #start} binds (port 0 picks an ephemeral port, see {@link #port()}) and
@@ -47,10 +48,12 @@ public final class SuggestHttpServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final Channel channel;
   private final InetSocketAddress address;
+  private final SearchProxy search;
 
-  private SuggestHttpServer(EventLoopGroup group, Channel channel) {
+  private SuggestHttpServer(EventLoopGroup group, Channel channel, SearchProxy search) {
     this.group = group;
     this.channel = channel;
+    this.search = search;
     this.address = (InetSocketAddress) channel.localAddress();
   }
 
@@ -62,7 +65,8 @@ public final class SuggestHttpServer implements AutoCloseable {
   public static SuggestHttpServer start(
       SuggestHttpConfig config, SuggestIndexes indexes, PrometheusMeterRegistry registry) {
     Objects.requireNonNull(config, "config");
-    SuggestHttpHandler handler = new SuggestHttpHandler(new SuggestRoutes(indexes, registry));
+    SearchProxy search = new SearchProxy(config.coordinator());
+    SuggestHttpHandler handler = new SuggestHttpHandler(new SuggestRoutes(indexes, registry, search));
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory ioHandlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     Class<? extends ServerChannel> channelType =
@@ -91,15 +95,17 @@ public final class SuggestHttpServer implements AutoCloseable {
                     }
                   });
       Channel channel = bootstrap.bind(config.host(), config.port()).sync().channel();
-      SuggestHttpServer server = new SuggestHttpServer(group, channel);
+      SuggestHttpServer server = new SuggestHttpServer(group, channel, search);
       log.info("suggest HTTP listening on {} ({})", server.address, epoll ? "epoll" : "nio");
       return server;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      search.close();
       throw new IllegalStateException("interrupted while binding " + config.host(), e);
     } catch (Exception e) { // Netty rethrows the checked BindException from sync()
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      search.close();
       throw new IllegalStateException(
           "cannot bind suggest HTTP to " + config.host() + ":" + config.port() + ": " + e.getMessage(),
           e);
@@ -120,5 +126,6 @@ public final class SuggestHttpServer implements AutoCloseable {
   public void close() {
     channel.close().syncUninterruptibly();
     group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    search.close();
   }
 }

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Maps a request to a reply: path first (unknown → 404), then method (OPTIONS → CORS preflight,
@@ -28,10 +29,24 @@ final class SuggestRoutes {
 
   private final SuggestIndexes indexes;
   private final PrometheusMeterRegistry registry;
+  private final SearchProxy search;
 
-  SuggestRoutes(SuggestIndexes indexes, PrometheusMeterRegistry registry) {
+  SuggestRoutes(SuggestIndexes indexes, PrometheusMeterRegistry registry, SearchProxy search) {
     this.indexes = Objects.requireNonNull(indexes, "indexes");
     this.registry = Objects.requireNonNull(registry, "registry");
+    this.search = Objects.requireNonNull(search, "search");
+  }
+
+  /**
+   * Like {@link #route}, but {@code /v1/search} answers asynchronously (it waits for the
+   * coordinator, which must not block an event-loop thread).
+   */
+  CompletableFuture<HttpReply> routeAsync(FullHttpRequest request) {
+    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    if (uri.path().equals("/v1/search") && HttpMethod.GET.equals(request.method())) {
+      return search.search(SearchParams.parse(decodedParameters(uri)));
+    }
+    return CompletableFuture.completedFuture(route(request));
   }
 
   HttpReply route(FullHttpRequest request) {
@@ -40,6 +55,7 @@ final class SuggestRoutes {
     Endpoint endpoint =
         switch (path) {
           case "/v1/suggest" -> Endpoint.SUGGEST;
+          case "/v1/search" -> Endpoint.SEARCH;
           case "/healthz" -> Endpoint.HEALTH;
           case "/metrics" -> Endpoint.METRICS;
           case "/", "/index.html" -> Endpoint.PAGE;
@@ -57,12 +73,14 @@ final class SuggestRoutes {
       case SUGGEST -> suggest(uri);
       case HEALTH -> HttpReply.json(HttpResponseStatus.OK, HEALTHY);
       case METRICS -> HttpReply.of(HttpResponseStatus.OK, METRICS_CONTENT_TYPE, registry.scrape());
-      case PAGE -> HttpReply.of(HttpResponseStatus.OK, HttpReply.HTML, PlaceholderPage.HTML);
+      case PAGE -> new HttpReply(HttpResponseStatus.OK, HttpReply.HTML, DemoPage.html(), Map.of());
+      case SEARCH -> throw new IllegalStateException("/v1/search is routed by routeAsync");
     };
   }
 
   private enum Endpoint {
     SUGGEST,
+    SEARCH,
     HEALTH,
     METRICS,
     PAGE

@@ -24,7 +24,9 @@ import java.util.function.Supplier;
  *   <li>{@code quarry.suggest.snapshot.age} (gauge, seconds): time since the served snapshot was
  *       built;
  *   <li>{@code quarry.suggest.snapshot.version} (gauge): version of the served snapshot;
- *   <li>{@code quarry.suggest.entries} (gauge): entries in the served snapshot.
+ *   <li>{@code quarry.suggest.entries} (gauge): entries in the served snapshot;
+ *   <li>{@code quarry.suggest.delta.size} (gauge): changed texts held in the streaming delta;
+ *   <li>{@code quarry.suggest.cache.hit.ratio} (gauge): hot-prefix cache hits / cacheable lookups.
  * </ul>
  *
  * <p>Thread-safety: meters are thread-safe; the list of registered meters is written only during
@@ -39,6 +41,7 @@ public final class SuggestMetrics implements AutoCloseable {
   private final Timer build;
   private final Counter buildFailures;
   private final List<Meter> meters = new ArrayList<>();
+  private final java.util.concurrent.atomic.LongAdder failures = new java.util.concurrent.atomic.LongAdder();
 
   public SuggestMetrics(MeterRegistry registry, String indexName) {
     this.registry = registry;
@@ -92,6 +95,22 @@ public final class SuggestMetrics implements AutoCloseable {
             .register(registry));
   }
 
+  /** Registers the gauges of the streaming layer: delta size and hot-prefix cache hit ratio. */
+  public void bindLive(java.util.function.IntSupplier deltaSize, java.util.function.DoubleSupplier hitRatio) {
+    register(
+        Gauge.builder("quarry.suggest.delta.size", deltaSize, s -> s.getAsInt())
+            .description("Changed texts held in the streaming delta (not yet in a snapshot)")
+            .tags(tags)
+            .strongReference(true)
+            .register(registry));
+    register(
+        Gauge.builder("quarry.suggest.cache.hit.ratio", hitRatio, s -> s.getAsDouble())
+            .description("Hot-prefix cache hits divided by cacheable lookups")
+            .tags(tags)
+            .strongReference(true)
+            .register(registry));
+  }
+
   public void recordLookup(long nanos) {
     lookup.record(nanos, TimeUnit.NANOSECONDS);
   }
@@ -102,11 +121,12 @@ public final class SuggestMetrics implements AutoCloseable {
 
   public void recordBuildFailure() {
     buildFailures.increment();
+    failures.increment();
   }
 
-  /** Failed builds so far. */
+  /** Failed builds so far (counted here too: the registry may be a no-op one). */
   public long buildFailures() {
-    return (long) buildFailures.count();
+    return failures.sum();
   }
 
   /** Removes this index's meters from the registry. */

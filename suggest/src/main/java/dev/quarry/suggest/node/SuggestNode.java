@@ -11,6 +11,7 @@ import dev.quarry.suggest.SuggestIndex;
 import dev.quarry.suggest.SuggestIndexRegistry;
 import dev.quarry.suggest.feed.SuggestFeed;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,7 @@ public final class SuggestNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SuggestNode.class);
 
     private final String kafkaBootstrap;
+    private final Path dataDir;
     private final MeterRegistry metrics;
     private final SuggestIndexRegistry registry = new SuggestIndexRegistry();
     private final ExecutorService follower = Executors.newSingleThreadExecutor(r -> {
@@ -46,8 +48,13 @@ public final class SuggestNode implements AutoCloseable {
 
     private record Feed(SuggestIndex index, OrderedApplyLoop loop) {}
 
-    public SuggestNode(String kafkaBootstrap, String metaAddresses, MeterRegistry metrics) {
+    /**
+     * @param dataDir where each index persists its snapshots ({@code <dataDir>/<index>/snapshot.bin});
+     *     a restart restores them and replays only the records that followed
+     */
+    public SuggestNode(String kafkaBootstrap, String metaAddresses, Path dataDir, MeterRegistry metrics) {
         this.kafkaBootstrap = kafkaBootstrap;
+        this.dataDir = java.util.Objects.requireNonNull(dataDir, "dataDir");
         this.metrics = metrics;
         this.meta = MetaClient.connect(metaAddresses);
         this.watcher = meta.watch();
@@ -63,6 +70,7 @@ public final class SuggestNode implements AutoCloseable {
         for (String name : List.copyOf(feeds.keySet())) {
             if (!state.containsIndices(name)) {
                 closeFeed(name);
+                deleteSnapshots(name); // a re-created index of that name must not restore them
             }
         }
         for (IndexInfo idx : state.getIndicesMap().values()) {
@@ -73,7 +81,8 @@ public final class SuggestNode implements AutoCloseable {
             if (schema.suggest().isEmpty()) {
                 continue;
             }
-            SuggestIndex index = SuggestIndex.builder(idx.getName()).meterRegistry(metrics).build();
+            SuggestIndex index = SuggestIndex.builder(idx.getName()).meterRegistry(metrics)
+                    .dataDir(dataDir.resolve(idx.getName())).build();
             SuggestFeed feed = new SuggestFeed(index, schema);
             List<Integer> partitions = IntStream.range(0, idx.getPartitions()).boxed().toList();
             OrderedApplyLoop loop = new OrderedApplyLoop("suggest:" + idx.getName(), Topics.docs(idx.getName()), partitions,
@@ -92,8 +101,41 @@ public final class SuggestNode implements AutoCloseable {
         f.index().close();
     }
 
+    private void deleteSnapshots(String name) {
+        Path dir = dataDir.resolve(name);
+        try (var files = java.nio.file.Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // never persisted
+        } catch (java.io.IOException e) {
+            log.warn("suggest: cannot delete the snapshots of deleted index {} in {}", name, dir, e);
+        }
+    }
+
+    // --- liveness (issue 4): register as SUGGEST and heartbeat; re-register when fenced ---
+    private volatile dev.quarry.common.meta.Heartbeater heartbeater;
+
+    /**
+     * Registers this suggest server with raft-meta (role SUGGEST) under {@code nodeId}, advertising
+     * {@code address} (its HTTP host:port), and heartbeats every second; a fenced incarnation is
+     * replaced by registering again. Call once, after the HTTP server is up.
+     */
+    public void startLiveness(String nodeId, String address) {
+        java.util.function.LongSupplier register = () -> meta.submit(dev.quarry.proto.v1.MetaCommand.newBuilder()
+                .setRegisterNode(dev.quarry.proto.v1.RegisterNodeCommand.newBuilder().setId(nodeId).setAddress(address)
+                        .setRole(dev.quarry.proto.v1.NodeRole.SUGGEST)).build()).getIncarnation();
+        heartbeater = dev.quarry.common.meta.Heartbeater.start(meta, nodeId, register.getAsLong(),
+                java.time.Duration.ofSeconds(1), List::of, old -> register.getAsLong());
+    }
+    // --- end liveness ---
+
     @Override
     public void close() {
+        if (heartbeater != null) {
+            heartbeater.close(); // liveness (issue 4)
+        }
         watcher.close();
         follower.shutdown();
         try {

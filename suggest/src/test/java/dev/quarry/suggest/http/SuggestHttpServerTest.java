@@ -172,12 +172,14 @@ class SuggestHttpServerTest {
         .contains("quarry_suggest_lookup_seconds_count{index=\"packages\"}")
         .contains("quarry_suggest_snapshot_build_seconds_count{index=\"packages\"} 1")
         .contains("quarry_suggest_snapshot_age_seconds{index=\"packages\"}")
-        .contains("quarry_suggest_entries{index=\"packages\"} 3");
+        .contains("quarry_suggest_entries{index=\"packages\"} 3")
+        .contains("quarry_suggest_delta_size{index=\"packages\"} 0")
+        .contains("quarry_suggest_cache_hit_ratio{index=\"packages\"}");
 
     HttpResponse<String> page = get("/");
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("content-type").orElseThrow()).startsWith("text/html");
-    assertThat(page.body()).contains("Quarry suggest");
+    assertThat(page.body()).contains("<title>Quarry typeahead</title>").doesNotContain("innerHTML");
   }
 
   @Test

@@ -1,0 +1,40 @@
+package dev.quarry.cli.command;
+
+import dev.quarry.cli.bench.IngestBench;
+import dev.quarry.cli.util.JsonLines;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+        description = {"Ingest benchmark on a fresh in-process cluster (real Kafka, Ratis, 2 shard servers; index of 2 shards x 2 replicas):",
+                "docs/s from produce to searchable on all replicas beside a raw Lucene IndexWriter on the same documents,",
+                "then the freshness lag at half that rate."})
+public final class IngestBenchCommand implements Callable<Integer> {
+    @Option(names = "--data", paramLabel = "FILE", defaultValue = "../shared/datasets/npm-packages.jsonl.gz",
+            description = "JSON lines with id, name, version, description, downloads (default ${DEFAULT-VALUE})")
+    Path data;
+
+    @Option(names = "--docs", defaultValue = "100000", description = "documents for the throughput run (default ${DEFAULT-VALUE})")
+    int docs;
+
+    @Option(names = "--freshness-docs", defaultValue = "5000", description = "documents for the freshness run (default ${DEFAULT-VALUE})")
+    int freshnessDocs;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = Files.createTempDirectory("quarry-bench-ingest");
+        List<String> lines = JsonLines.readAll(data);
+        try {
+            IngestBench.run(new IngestBench.Options(data, docs, freshnessDocs, dir), lines, System.out);
+        } finally {
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        return 0;
+    }
+}

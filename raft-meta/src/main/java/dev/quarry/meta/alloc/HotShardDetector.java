@@ -1,0 +1,109 @@
+package dev.quarry.meta.alloc;
+
+import dev.quarry.proto.v1.ClusterState;
+import dev.quarry.proto.v1.IndexInfo;
+import dev.quarry.proto.v1.MetaCommand;
+import dev.quarry.proto.v1.ScaleShardCommand;
+import dev.quarry.proto.v1.ShardInfo;
+import dev.quarry.proto.v1.ShardLoad;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Decides, with hysteresis, when a shard gets one extra replica and when it gives it back.
+ * Algorithm: per shard take the worst reported load over its replicas (query latency and apply
+ * lag from heartbeats). A shard is <em>hot</em> while either exceeds its threshold and
+ * <em>cool</em> while both are below half of it (the gap between the two is the hysteresis band,
+ * where nothing changes). Hot continuously for {@code hotFor} → {@code ScaleShard(extra=1)};
+ * cool continuously for {@code coolFor} → {@code ScaleShard(extra=0)}. A shard with no reports
+ * counts as cool.
+ *
+ * <p>The extra count lives in the replicated state ({@code ShardInfo.extra_replicas}), so a new
+ * leader keeps the hot replica; only the timers restart with it.
+ *
+ * <p>Thread-safety: not thread-safe; confined to the leader-duties thread.
+ */
+public final class HotShardDetector {
+    /** Thresholds and durations. */
+    public record Config(double hotLatencyMillis, long hotApplyLag, Duration hotFor, Duration coolFor) {
+        public static final Config DEFAULTS = new Config(250, 50_000, Duration.ofSeconds(30), Duration.ofMinutes(2));
+
+        public Config {
+            if (hotLatencyMillis <= 0 || hotApplyLag <= 0 || hotFor.isNegative() || coolFor.isNegative()) {
+                throw new IllegalArgumentException("hot-shard thresholds must be positive");
+            }
+        }
+    }
+
+    private record Key(String index, int shard) {}
+
+    private final Config config;
+    private final Clock clock;
+    /** Since when the shard is continuously hot / cool (absent: not in that condition). */
+    private final Map<Key, Long> hotSince = new HashMap<>();
+    private final Map<Key, Long> coolSince = new HashMap<>();
+
+    public HotShardDetector(Config config, Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** Updates the timers from the latest loads (by node) and returns the scale changes due now. */
+    public List<MetaCommand> evaluate(ClusterState state, Map<String, List<ShardLoad>> loadsByNode) {
+        long now = clock.millis();
+        Map<Key, double[]> worst = new HashMap<>(); // {latency, lag}
+        for (List<ShardLoad> loads : loadsByNode.values()) {
+            for (ShardLoad l : loads) {
+                double[] w = worst.computeIfAbsent(new Key(l.getIndex(), l.getShard()), k -> new double[2]);
+                w[0] = Math.max(w[0], l.getQueryLatencyMs());
+                w[1] = Math.max(w[1], l.getApplyLag());
+            }
+        }
+        List<MetaCommand> out = new ArrayList<>();
+        Map<Key, Long> keptHot = new HashMap<>();
+        Map<Key, Long> keptCool = new HashMap<>();
+        for (String name : state.getIndicesMap().keySet().stream().sorted().toList()) {
+            IndexInfo index = state.getIndicesMap().get(name);
+            for (ShardInfo shard : index.getShardsList()) {
+                Key key = new Key(name, shard.getId());
+                double[] w = worst.getOrDefault(key, new double[2]);
+                boolean hot = w[0] > config.hotLatencyMillis() || w[1] > config.hotApplyLag();
+                boolean cool = w[0] < config.hotLatencyMillis() / 2 && w[1] < config.hotApplyLag() / 2.0;
+                if (hot) {
+                    long since = hotSince.getOrDefault(key, now);
+                    keptHot.put(key, since);
+                    if (shard.getExtraReplicas() == 0 && now - since >= config.hotFor().toMillis()) {
+                        out.add(scale(name, shard.getId(), 1));
+                    }
+                } else if (cool) {
+                    long since = coolSince.getOrDefault(key, now);
+                    keptCool.put(key, since);
+                    if (shard.getExtraReplicas() > 0 && now - since >= config.coolFor().toMillis()) {
+                        out.add(scale(name, shard.getId(), 0));
+                    }
+                }
+            }
+        }
+        hotSince.clear();
+        hotSince.putAll(keptHot);
+        coolSince.clear();
+        coolSince.putAll(keptCool);
+        return out;
+    }
+
+    /** Forgets the timers (on losing leadership). */
+    public void reset() {
+        hotSince.clear();
+        coolSince.clear();
+    }
+
+    private static MetaCommand scale(String index, int shard, int extra) {
+        return MetaCommand.newBuilder().setScaleShard(ScaleShardCommand.newBuilder()
+                .setIndex(index).setShard(shard).setExtraReplicas(extra)).build();
+    }
+}

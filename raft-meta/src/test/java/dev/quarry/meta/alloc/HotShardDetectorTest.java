@@ -1,0 +1,64 @@
+package dev.quarry.meta.alloc;
+
+import static dev.quarry.meta.state.Commands.createIndex;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quarry.meta.liveness.MutableClock;
+import dev.quarry.meta.state.ClusterStates;
+import dev.quarry.meta.state.StateTransitions;
+import dev.quarry.proto.v1.ClusterState;
+import dev.quarry.proto.v1.MetaCommand;
+import dev.quarry.proto.v1.ShardLoad;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class HotShardDetectorTest {
+    private final MutableClock clock = new MutableClock();
+    private final HotShardDetector detector = new HotShardDetector(
+            new HotShardDetector.Config(100, 1_000, Duration.ofSeconds(10), Duration.ofSeconds(30)), clock);
+    private ClusterState state = StateTransitions.apply(ClusterStates.EMPTY, createIndex("a", 2, 2, 1)).state();
+
+    @Test
+    void hotForLongEnoughAddsOneReplicaAndCoolForLongEnoughRemovesIt() {
+        assertThat(tick(load(150, 0), 0)).isEmpty();
+        assertThat(tick(load(150, 0), 9)).isEmpty();
+        List<MetaCommand> up = tick(load(20, 5_000), 1); // lag alone keeps it hot
+        assertThat(up).singleElement().satisfies(c -> {
+            assertThat(c.getScaleShard().getShard()).isEqualTo(1);
+            assertThat(c.getScaleShard().getExtraReplicas()).isEqualTo(1);
+        });
+        state = StateTransitions.apply(state, up.get(0)).state();
+        assertThat(tick(load(150, 0), 60)).as("already scaled").isEmpty();
+        // In the hysteresis band (between half the threshold and the threshold) nothing changes.
+        assertThat(tick(load(70, 0), 60)).isEmpty();
+        assertThat(tick(load(10, 0), 0)).isEmpty(); // cool from now on
+        assertThat(tick(load(10, 0), 29)).isEmpty();
+        assertThat(tick(load(10, 0), 1)).singleElement()
+                .satisfies(c -> assertThat(c.getScaleShard().getExtraReplicas()).isZero());
+    }
+
+    @Test
+    void aBlipBelowTheThresholdRestartsTheHotTimer() {
+        tick(load(150, 0), 0);
+        tick(load(150, 0), 8);
+        assertThat(tick(load(90, 0), 1)).isEmpty();
+        assertThat(tick(load(150, 0), 1)).isEmpty();
+        assertThat(tick(load(150, 0), 9)).isEmpty();
+        assertThat(tick(load(150, 0), 1)).hasSize(1);
+    }
+
+    private List<MetaCommand> tick(Map<String, List<ShardLoad>> loads, int seconds) {
+        clock.advance(Duration.ofSeconds(seconds));
+        return detector.evaluate(state, loads);
+    }
+
+    /** Two nodes report shard 1; the worst of them counts. */
+    private static Map<String, List<ShardLoad>> load(double latency, long lag) {
+        return Map.of(
+                "s1", List.of(ShardLoad.newBuilder().setIndex("a").setShard(1).setQueryLatencyMs(latency).setApplyLag(lag).build()),
+                "s2", List.of(ShardLoad.newBuilder().setIndex("a").setShard(1).setQueryLatencyMs(1).build(),
+                        ShardLoad.newBuilder().setIndex("a").setShard(0).setQueryLatencyMs(1).build()));
+    }
+}
