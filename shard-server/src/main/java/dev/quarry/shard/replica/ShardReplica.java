@@ -78,6 +78,10 @@ public final class ShardReplica implements AutoCloseable {
             OrderedApplyLoop loop = new OrderedApplyLoop(nodeId + ":" + spec.key(), Topics.docs(spec.index()), spec.partitions(), consumers, writer);
             replica = new ShardReplica(spec, nodeId, dir, writer, loop);
             Gauge.builder("quarry_ingest_lag", replica, ShardReplica::lag).tags(tags).register(metrics);
+            for (int p : spec.partitions()) {
+                Gauge.builder("quarry_ingest_partition_lag", replica, r -> r.lag(p)).tags(tags.and("partition", Integer.toString(p)))
+                        .description("records of this partition in Kafka not yet searchable on this replica").register(metrics);
+            }
             loop.start();
         } catch (RuntimeException | Error e) {
             try (dir; writer) {
@@ -125,6 +129,12 @@ public final class ShardReplica implements AutoCloseable {
             throw new ShardException(ShardException.Kind.DEADLINE_EXCEEDED, "replica of " + spec.key() + " could not refresh in time");
         }
         return searcher.get(id);
+    }
+
+    /** Records of {@code partition} in Kafka not yet searchable here (0 before the first poll). */
+    public long lag(int partition) {
+        Long end = loop.endOffsets().get(partition);
+        return end == null ? 0 : Math.max(0, end - writer.visibleCheckpoint().nextOffsets().getOrDefault(partition, 0L));
     }
 
     /** Records in Kafka not yet searchable here, summed over the shard's partitions. */
