@@ -150,14 +150,14 @@ public final class AdminHandler {
             }
             for (ShardInfo s : idx.getShardsList()) {
                 for (ReplicaInfo r : s.getReplicasList()) {
-                    out.addReplicas(replicaStatus(state, idx.getName(), s.getId(), r));
+                    out.addReplicas(replicaStatus(state, idx.getName(), s.getId(), r, req.getSkipFingerprint()));
                 }
             }
         }
         return out.build();
     }
 
-    private ReplicaStatus replicaStatus(ClusterState state, String index, int shard, ReplicaInfo r) {
+    private ReplicaStatus replicaStatus(ClusterState state, String index, int shard, ReplicaInfo r, boolean skipFingerprint) {
         ReplicaStatus.Builder b = ReplicaStatus.newBuilder().setIndex(index).setShard(shard).setNode(r.getNodeId()).setState(r.getState().name());
         NodeInfo node = state.getNodesMap().get(r.getNodeId());
         if (node == null || node.getAddress().isEmpty()) {
@@ -165,7 +165,7 @@ public final class AdminHandler {
         }
         try {
             ShardStatsResponse st = channels.stub(node.getAddress()).withDeadlineAfter(STATS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                    .stats(ShardStatsRequest.newBuilder().setIndex(index).setShard(shard).build());
+                    .stats(ShardStatsRequest.newBuilder().setIndex(index).setShard(shard).setSkipFingerprint(skipFingerprint).build());
             return b.setCheckpoint(st.getCheckpoint()).setDocCount(st.getDocCount()).setLag(st.getLag()).setFingerprint(st.getFingerprint()).build();
         } catch (StatusRuntimeException e) {
             return b.setError(e.getStatus().getCode() + (e.getStatus().getDescription() == null ? "" : ": " + e.getStatus().getDescription())).build();

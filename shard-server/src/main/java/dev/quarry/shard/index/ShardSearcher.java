@@ -122,9 +122,12 @@ public final class ShardSearcher {
      * Live documents and fingerprint of the current searcher. The fingerprint reads every document,
      * so it is computed once per searcher (refresh) and cached.
      */
-    public Stats stats() throws IOException {
+    public Stats stats(boolean withFingerprint) throws IOException {
         IndexSearcher s = searchers.acquire();
         try {
+            if (!withFingerprint) {
+                return new Stats(s.getIndexReader().numDocs() - s.count(QueryFactory.TOMBSTONES), 0);
+            }
             CachedStats cached = statsCache;
             if (cached != null && cached.reader() == s.getIndexReader()) {
                 return cached.stats();

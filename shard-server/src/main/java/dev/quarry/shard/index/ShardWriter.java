@@ -200,6 +200,8 @@ public final class ShardWriter implements RecordApplier, Closeable {
 
     /** Reopens the searcher; the published checkpoint is exactly what it reflects. */
     public void refresh() throws IOException {
+        // The interval runs from refresh start to refresh start, so a slow refresh does not stretch it.
+        long startedMs = clock.millis();
         Checkpoint cp = new Checkpoint(applied);
         refreshTimer.record(() -> {
             try {
@@ -214,7 +216,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
             visible = cp;
             visibility.notifyAll();
         }
-        lastRefreshMs = clock.millis();
+        lastRefreshMs = startedMs;
         changedSinceRefresh = false;
     }
 

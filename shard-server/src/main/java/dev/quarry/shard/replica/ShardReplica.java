@@ -148,15 +148,15 @@ public final class ShardReplica implements AutoCloseable {
         return lag;
     }
 
-    public ShardStatsResponse stats() throws IOException {
+    public ShardStatsResponse stats(boolean withFingerprint) throws IOException {
         Checkpoint cp = writer.visibleCheckpoint();
-        ShardSearcher.Stats st = searcher.stats();
+        ShardSearcher.Stats st = searcher.stats(withFingerprint);
         return ShardStatsResponse.newBuilder()
                 .setIndex(spec.index()).setShard(spec.shard()).setNode(nodeId)
                 .setCheckpoint(cp.toProto())
                 .setDocCount(st.docCount())
                 .setLag(lag())
-                .setFingerprint(Fingerprint.hex(st.fingerprint()))
+                .setFingerprint(withFingerprint ? Fingerprint.hex(st.fingerprint()) : "")
                 .setSkippedRecords(writer.skippedRecords())
                 .build();
     }

@@ -89,7 +89,7 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
 
     @Override
     public void stats(ShardStatsRequest req, StreamObserver<ShardStatsResponse> out) {
-        respond(out, () -> replicas.require(req.getIndex(), req.getShard()).stats());
+        respond(out, () -> replicas.require(req.getIndex(), req.getShard()).stats(!req.getSkipFingerprint()));
     }
 
     private <T> void respond(StreamObserver<T> out, Callable<T> call) {
