@@ -47,6 +47,20 @@ final class ReferenceIndex implements AutoCloseable {
         searcher = new IndexSearcher(reader);
     }
 
+    /** One hit of the oracle: id and BM25 score. */
+    record Scored(String id, float score) {}
+
+    List<Scored> topScored(String query, int k) throws Exception {
+        MultiFieldQueryParser p = new MultiFieldQueryParser(new String[] {"name", "description"}, new StandardAnalyzer());
+        p.setDefaultOperator(QueryParser.Operator.OR);
+        TopDocs top = searcher.search(p.parse(query), k, new Sort(SortField.FIELD_SCORE, new SortField("id", SortField.Type.STRING)), true);
+        List<Scored> out = new ArrayList<>();
+        for (ScoreDoc sd : top.scoreDocs) {
+            out.add(new Scored(searcher.storedFields().document(sd.doc).get("id"), sd.score));
+        }
+        return out;
+    }
+
     List<String> top(String query, int k) throws Exception {
         MultiFieldQueryParser p = new MultiFieldQueryParser(new String[] {"name", "description"}, new StandardAnalyzer());
         p.setDefaultOperator(QueryParser.Operator.OR);

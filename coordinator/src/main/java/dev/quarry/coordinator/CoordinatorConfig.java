@@ -8,9 +8,15 @@ package dev.quarry.coordinator;
  * @param kafkaBootstrap    Kafka bootstrap servers (index topics are created there)
  * @param metaAddresses     raft-meta client addresses, comma-separated
  * @param topicReplication  replication factor of new index topics (1 for a single broker, 3 in production)
+ * @param search            read-path tunables: cursors, cache, hedging
  */
-public record CoordinatorConfig(String host, int port, String kafkaBootstrap, String metaAddresses, short topicReplication) {
+public record CoordinatorConfig(String host, int port, String kafkaBootstrap, String metaAddresses, short topicReplication,
+                                SearchOptions search) {
     public static final int DEFAULT_PORT = 7400;
+
+    public CoordinatorConfig(String host, int port, String kafkaBootstrap, String metaAddresses, short topicReplication) {
+        this(host, port, kafkaBootstrap, metaAddresses, topicReplication, SearchOptions.DEFAULTS);
+    }
 
     public CoordinatorConfig {
         if (port < 0 || port > 65535) {

@@ -8,6 +8,11 @@ import dev.quarry.coordinator.admin.TopicAdmin;
 import dev.quarry.coordinator.api.AdminGrpcService;
 import dev.quarry.coordinator.api.SearchGrpcService;
 import dev.quarry.coordinator.fanout.FanOut;
+import dev.quarry.coordinator.fanout.FanOutMetrics;
+import dev.quarry.coordinator.search.CursorCodec;
+import dev.quarry.coordinator.search.ResultCache;
+import dev.quarry.coordinator.select.BreakerPolicy;
+import dev.quarry.coordinator.select.ReplicaSelector;
 import dev.quarry.coordinator.fanout.ShardChannels;
 import dev.quarry.coordinator.routing.RoutingView;
 import dev.quarry.coordinator.search.GetHandler;
@@ -50,13 +55,22 @@ public final class CoordinatorServer implements AutoCloseable {
     private TopicAdmin topics;
     private Producer<byte[], byte[]> producer;
     private Server server;
+    private final MeterRegistry metrics;
+    private final java.util.concurrent.ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "coordinator-hedge-timer");
+        t.setDaemon(true);
+        return t;
+    });
+    private SearchHandler searchHandler;
+    private FanOut fanOut;
 
-    private CoordinatorServer(CoordinatorConfig config) {
+    private CoordinatorServer(CoordinatorConfig config, MeterRegistry metrics) {
         this.config = config;
+        this.metrics = metrics;
     }
 
     public static CoordinatorServer start(CoordinatorConfig config, MeterRegistry metrics) throws IOException {
-        CoordinatorServer c = new CoordinatorServer(config);
+        CoordinatorServer c = new CoordinatorServer(config, metrics);
         try {
             c.startup();
             return c;
@@ -72,10 +86,15 @@ public final class CoordinatorServer implements AutoCloseable {
         watcher.addListener(routing::update);
         topics = new TopicAdmin(config.kafkaBootstrap(), config.topicReplication());
         producer = new KafkaProducer<>(BulkLoader.producerProperties(config.kafkaBootstrap(), "quarry-coordinator"));
-        FanOut fanOut = new FanOut(channels, executor);
+        SearchOptions so = config.search();
+        FanOut fanOut = new FanOut(channels, new ReplicaSelector(BreakerPolicy.DEFAULTS, so.coordinators()), timers, so.hedging(),
+                new FanOutMetrics(metrics));
+        ResultCache cache = new ResultCache(so.cacheEntries(), so.cacheTtl(), executor, metrics);
+        searchHandler = new SearchHandler(routing, fanOut, new CursorCodec(so.cursorSecret()), cache, so.cursorKeepAlive().toMillis(), metrics);
+        this.fanOut = fanOut;
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
                 .executor(executor)
-                .addService(new SearchGrpcService(new SearchHandler(routing, fanOut), new GetHandler(routing, channels),
+                .addService(new SearchGrpcService(searchHandler, new GetHandler(routing, channels),
                         new WriteHandler(routing, producer, channels)))
                 .addService(new AdminGrpcService(new AdminHandler(gateway(), routing, topics, channels)))
                 .addService(ProtoReflectionServiceV1.newInstance())
@@ -135,6 +154,11 @@ public final class CoordinatorServer implements AutoCloseable {
         return routing;
     }
 
+    /** The fan-out (its selector and metrics), for tests and the chaos report. */
+    public FanOut fanOut() {
+        return fanOut;
+    }
+
     @Override
     public void close() {
         if (server != null) {
@@ -159,6 +183,7 @@ public final class CoordinatorServer implements AutoCloseable {
             producer.close();
         }
         channels.close();
+        timers.shutdownNow();
         executor.shutdownNow();
     }
 }

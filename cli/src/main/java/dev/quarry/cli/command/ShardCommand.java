@@ -33,9 +33,14 @@ public final class ShardCommand implements Callable<Integer> {
     String meta;
     @Option(names = "--commit-interval-ms", defaultValue = "5000", description = "how often replicas commit (default ${DEFAULT-VALUE})")
     long commitIntervalMs;
+    @Option(names = "--enable-fault-injection", description = "accept ShardService/SetFault (injected query latency) for tests and the chaos scenario; off by default")
+    boolean faultInjection;
 
     @Override
     public Integer call() throws Exception {
+        if (faultInjection) {
+            System.setProperty(dev.quarry.shard.rpc.FaultHook.PROPERTY, "true");
+        }
         Path data = dir != null ? dir : Path.of(".quarry", id);
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ShardNode node = ShardNode.start(new ShardNodeConfig(id, host, port, data, kafka, meta,

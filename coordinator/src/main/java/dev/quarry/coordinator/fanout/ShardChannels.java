@@ -21,6 +21,10 @@ public final class ShardChannels implements AutoCloseable {
         return ShardServiceGrpc.newBlockingStub(channel(address));
     }
 
+    public ShardServiceGrpc.ShardServiceFutureStub futureStub(String address) {
+        return ShardServiceGrpc.newFutureStub(channel(address));
+    }
+
     private ManagedChannel channel(String address) {
         return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a)
                 .usePlaintext()

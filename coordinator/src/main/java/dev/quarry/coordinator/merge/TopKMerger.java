@@ -1,6 +1,7 @@
 package dev.quarry.coordinator.merge;
 
 import dev.quarry.proto.v1.ShardHit;
+import dev.quarry.proto.v1.SortValue;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -18,12 +19,50 @@ public final class TopKMerger {
     private TopKMerger() {}
 
     public static List<ShardHit> merge(List<List<ShardHit>> perShard, int k) {
+        return merge(perShard, k, ORDER);
+    }
+
+    /**
+     * The order of a request's sort: each sort position compared by its value (a missing value
+     * last in either direction, as the shards sort it), then the id ascending.
+     */
+    public static Comparator<ShardHit> order(List<dev.quarry.proto.v1.SortField> sort) {
+        if (sort.isEmpty()) {
+            return ORDER;
+        }
+        Comparator<ShardHit> c = null;
+        for (int i = 0; i < sort.size(); i++) {
+            int pos = i;
+            boolean desc = sort.get(i).getDescending();
+            Comparator<ShardHit> field = (a, b) -> compareValues(a.getSortValues(pos), b.getSortValues(pos), desc);
+            c = c == null ? field : c.thenComparing(field);
+        }
+        return c.thenComparing(ShardHit::getId, TopKMerger::compareUtf8);
+    }
+
+    private static int compareValues(SortValue a, SortValue b, boolean desc) {
+        boolean aMissing = a.getValueCase() == SortValue.ValueCase.VALUE_NOT_SET;
+        boolean bMissing = b.getValueCase() == SortValue.ValueCase.VALUE_NOT_SET;
+        if (aMissing || bMissing) {
+            return Boolean.compare(aMissing, bMissing);
+        }
+        int c = switch (a.getValueCase()) {
+            case SCORE -> Float.compare(a.getScore(), b.getScore());
+            case STRING_VALUE -> compareUtf8(a.getStringValue(), b.getStringValue());
+            case LONG_VALUE -> Long.compare(a.getLongValue(), b.getLongValue());
+            case DOUBLE_VALUE -> Double.compare(a.getDoubleValue(), b.getDoubleValue());
+            case VALUE_NOT_SET -> 0;
+        };
+        return desc ? -c : c;
+    }
+
+    public static List<ShardHit> merge(List<List<ShardHit>> perShard, int k, Comparator<ShardHit> order) {
         record Cursor(List<ShardHit> hits, int pos) {
             ShardHit head() {
                 return hits.get(pos);
             }
         }
-        PriorityQueue<Cursor> heads = new PriorityQueue<>(Math.max(1, perShard.size()), Comparator.comparing(Cursor::head, ORDER));
+        PriorityQueue<Cursor> heads = new PriorityQueue<>(Math.max(1, perShard.size()), Comparator.comparing(Cursor::head, order));
         for (List<ShardHit> hits : perShard) {
             if (!hits.isEmpty()) {
                 heads.add(new Cursor(hits, 0));
@@ -41,7 +80,7 @@ public final class TopKMerger {
     }
 
     /** Lucene sorts ids by their UTF-8 bytes; this compares strings the same way. */
-    static int compareUtf8(String a, String b) {
+    public static int compareUtf8(String a, String b) {
         int n = Math.min(a.length(), b.length());
         for (int i = 0; i < n; i++) {
             int ca = a.codePointAt(i);

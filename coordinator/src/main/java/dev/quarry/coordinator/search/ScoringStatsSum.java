@@ -13,12 +13,12 @@ import java.util.TreeMap;
  * documents: document frequencies, term frequencies, document counts and lengths all add up,
  * because every document lives on exactly one shard.
  */
-final class ScoringStatsSum {
+public final class ScoringStatsSum {
     private ScoringStatsSum() {}
 
     private record TermKey(String field, ByteString term) {}
 
-    static ScoringStats sum(List<ScoringStats> perShard) {
+    public static ScoringStats sum(List<ScoringStats> perShard) {
         Map<TermKey, TermStat.Builder> terms = new java.util.LinkedHashMap<>();
         Map<String, FieldStat.Builder> fields = new TreeMap<>();
         for (ScoringStats s : perShard) {

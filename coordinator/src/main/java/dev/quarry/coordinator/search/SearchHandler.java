@@ -1,83 +1,145 @@
 package dev.quarry.coordinator.search;
 
+import com.google.protobuf.ByteString;
 import dev.quarry.coordinator.error.CoordinatorException;
 import dev.quarry.coordinator.fanout.FanOut;
 import dev.quarry.coordinator.fanout.ShardResult;
 import dev.quarry.coordinator.merge.TopKMerger;
 import dev.quarry.coordinator.routing.IndexRoute;
 import dev.quarry.coordinator.routing.RoutingView;
+import dev.quarry.coordinator.routing.ShardRoute;
+import dev.quarry.coordinator.select.ReplicaStats;
 import dev.quarry.proto.v1.Checkpoint;
+import dev.quarry.proto.v1.CursorState;
 import dev.quarry.proto.v1.Hit;
+import dev.quarry.proto.v1.PinnedShard;
+import dev.quarry.proto.v1.ScoringStats;
 import dev.quarry.proto.v1.SearchRequest;
 import dev.quarry.proto.v1.SearchResponse;
 import dev.quarry.proto.v1.Scoring;
-import dev.quarry.proto.v1.ScoringStats;
 import dev.quarry.proto.v1.ShardFailure;
 import dev.quarry.proto.v1.ShardHit;
 import dev.quarry.proto.v1.ShardQueryRequest;
 import dev.quarry.proto.v1.ShardQueryResponse;
+import dev.quarry.proto.v1.SnapshotMove;
+import dev.quarry.proto.v1.SortValue;
 import dev.quarry.proto.v1.TotalHitsRelation;
+import dev.quarry.proto.v1.WriteToken;
 import io.grpc.Deadline;
 import io.grpc.Status;
-import dev.quarry.coordinator.routing.ShardRoute;
-import dev.quarry.proto.v1.WriteToken;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * {@code SearchService/Search}: validates the request, fans out to one replica per shard, merges
- * the shard top-k lists by (score desc, id asc) and reports failed shards. With GLOBAL scoring
- * (the default) a first round gathers every shard's term statistics, and the shards score with
- * their sum, so the merged ranking equals that of one index holding all documents.
- * Thread-safety: stateless apart from its thread-safe collaborators.
+ * {@code SearchService/Search}. Per shard one replica is chosen (C3, see {@link FanOut}) and its
+ * searcher pinned by version, so both phases of a query, and every page of a cursor, read one
+ * point-in-time view:
+ * <ol>
+ *   <li>GLOBAL scoring (the default) first needs each shard's term statistics; they are cached per
+ *       (replica, searcher version, query), so a repeated query skips this round trip;</li>
+ *   <li>the query phase runs with the summed statistics on the pinned searchers, from the cursor's
+ *       position; the shard top-k lists are merged in the request's sort order (id last).</li>
+ * </ol>
+ * A page that may have more hits carries a signed cursor with the pins; the shards lease the pinned
+ * searchers for {@code cursorKeepAlive}. When a pinned replica is gone, the shard continues on
+ * another replica at an equal or newer checkpoint and the response lists the move.
+ * Identical concurrent requests share one execution through {@link ResultCache}.
+ * Thread-safety: stateless apart from thread-safe collaborators.
  */
 public final class SearchHandler {
     public static final int DEFAULT_K = 10;
     public static final int MAX_K = 1000;
     /** Used when the client sets no deadline, so nothing waits forever. */
     private static final long DEFAULT_TIMEOUT_MS = 10_000;
+    /** A replica's newest searcher version is pinned without asking only if seen this recently. */
+    private static final long PIN_FRESHNESS_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final RoutingView routing;
     private final FanOut fanOut;
+    private final CursorCodec cursors;
+    private final ResultCache cache;
+    private final StatsCache statsCache = new StatsCache();
+    private final long cursorKeepAliveMs;
 
-    public SearchHandler(RoutingView routing, FanOut fanOut) {
+    private final Timer latency;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+    public SearchHandler(RoutingView routing, FanOut fanOut, CursorCodec cursors, ResultCache cache, long cursorKeepAliveMs, MeterRegistry metrics) {
+        this.latency = Timer.builder("quarry_coordinator_search_latency").description("Search calls, admitted to answered")
+                .publishPercentiles(0.5, 0.95, 0.99).register(metrics);
+        io.micrometer.core.instrument.Gauge.builder("quarry_coordinator_search_in_flight", inFlight, java.util.concurrent.atomic.AtomicInteger::get)
+                .register(metrics);
         this.routing = routing;
         this.fanOut = fanOut;
+        this.cursors = cursors;
+        this.cache = cache;
+        this.cursorKeepAliveMs = cursorKeepAliveMs;
     }
 
     public SearchResponse search(SearchRequest req, Deadline clientDeadline) {
         long t0 = System.nanoTime();
+        inFlight.incrementAndGet();
+        try {
+            return doSearch(req, clientDeadline, t0);
+        } finally {
+            inFlight.decrementAndGet();
+            latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private SearchResponse doSearch(SearchRequest req, Deadline clientDeadline, long t0) {
         IndexRoute index = routing.require(req.getIndex());
         int k = req.getK() == 0 ? DEFAULT_K : req.getK();
         if (k < 1 || k > MAX_K) {
             throw CoordinatorException.invalid("k must be between 1 and " + MAX_K + " (got " + req.getK() + ")");
         }
-        if (!req.getCursor().isEmpty()) {
-            throw new CoordinatorException(CoordinatorException.Kind.UNIMPLEMENTED, "cursors are not supported yet");
-        }
         Deadline deadline = clientDeadline != null ? clientDeadline : Deadline.after(DEFAULT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        ShardQueryRequest shardReq = ShardQueryRequest.newBuilder()
+        CursorState cursor = req.getCursor().isEmpty() ? null : cursors.decode(req.getCursor(), req);
+        Map<Integer, Map<Integer, Long>> minOffsets = minOffsetsByShard(index, req.getMinTokensList());
+        SearchResponse resp;
+        if (cursor == null && minOffsets.isEmpty()) {
+            resp = cache.get(req, index, deadline, () -> execute(req, index, k, deadline, null, minOffsets));
+        } else {
+            resp = execute(req, index, k, deadline, cursor, minOffsets);
+        }
+        return resp.toBuilder().setTookMicros((System.nanoTime() - t0) / 1000).build();
+    }
+
+    private SearchResponse execute(SearchRequest req, IndexRoute index, int k, Deadline deadline, CursorState cursor,
+                                   Map<Integer, Map<Integer, Long>> minOffsets) {
+        SearchResponse.Builder out = SearchResponse.newBuilder();
+        Map<Integer, ShardPlan> plans = initialPlans(index, cursor, minOffsets);
+        ShardQueryRequest.Builder base = ShardQueryRequest.newBuilder()
+                .setIndex(index.name())
                 .setQuery(req.getQuery())
                 .setK(k)
                 .addAllFields(req.getFieldsList())
                 .addAllFilters(req.getFiltersList())
                 .addAllSort(req.getSortList())
                 .setTotalHitsThreshold(req.getTotalHitsThreshold())
-                .build();
-        if (req.getScoring() == Scoring.GLOBAL && index.shards().size() > 1) {
-            shardReq = shardReq.toBuilder().setGlobalStats(globalStats(index, shardReq, deadline, req.getAllowPartial())).build();
+                .setLeaseMs(cursorKeepAliveMs);
+        if (cursor != null) {
+            base.addAllSearchAfter(cursor.getAfterList());
         }
-        ShardQueryRequest finalReq = shardReq;
-        Map<Integer, Map<Integer, Long>> minOffsets = minOffsetsByShard(index, req.getMinTokensList());
-        List<ShardResult<ShardQueryResponse>> results = fanOut.call(index, (stub, shard) -> stub.query(finalReq.toBuilder()
-                .setIndex(index.name()).setShard(shard).putAllMinOffsets(minOffsets.getOrDefault(shard, Map.of())).build()), deadline);
+        if (req.getScoring() == Scoring.GLOBAL && index.shards().size() > 1) {
+            base.setGlobalStats(globalStats(index, base.build(), plans, deadline, req.getAllowPartial(), out));
+        }
+        ShardQueryRequest template = base.build();
+        List<ShardResult<ShardQueryResponse>> results = run(index, plans, deadline, out,
+                (stub, shard, replica) -> stub.query(request(template, plans.get(shard), replica.nodeId())),
+                r -> new FanOut.Feedback(r.getServiceMicros(), r.getQueueSize(), r.getSearcherVersion()));
 
         List<List<ShardHit>> lists = new ArrayList<>();
-        SearchResponse.Builder out = SearchResponse.newBuilder();
         Checkpoint.Builder checkpoint = Checkpoint.newBuilder();
+        CursorState.Builder next = CursorState.newBuilder().setFormat(CursorCodec.FORMAT).setIndex(index.name())
+                .setRequestHash(CursorCodec.requestHash(req)).setIssuedMs(System.currentTimeMillis());
         long total = 0;
         boolean gte = false;
         for (ShardResult<ShardQueryResponse> r : results) {
@@ -88,6 +150,9 @@ public final class SearchHandler {
                     total += resp.getTotalHits();
                     gte |= resp.getTotalHitsRelation() == TotalHitsRelation.GTE;
                     checkpoint.putAllNextOffsets(resp.getCheckpoint().getNextOffsetsMap());
+                    cache.observe(index.name(), a.shard(), resp.getCheckpoint().getNextOffsetsMap());
+                    next.addShards(PinnedShard.newBuilder().setShard(a.shard()).setNode(a.node())
+                            .setSearcherVersion(resp.getSearcherVersion()).putAllNextOffsets(resp.getCheckpoint().getNextOffsetsMap()));
                 }
                 case ShardResult.Failure<ShardQueryResponse> f -> {
                     failOrRecord(f, index, req.getAllowPartial());
@@ -95,14 +160,130 @@ public final class SearchHandler {
                 }
             }
         }
-        for (ShardHit h : TopKMerger.merge(lists, k)) {
+        Comparator<ShardHit> order = TopKMerger.order(req.getSortList());
+        List<ShardHit> page = TopKMerger.merge(lists, k, order);
+        for (ShardHit h : page) {
             out.addHits(Hit.newBuilder().setId(h.getId()).setScore(h.getScore()).setSourceJson(h.getSourceJson()).addAllSortValues(h.getSortValuesList()));
+        }
+        long returned = (cursor == null ? 0 : cursor.getReturned()) + page.size();
+        if (page.size() == k && (gte || returned < total) && out.getShardFailuresCount() == 0) {
+            ShardHit last = page.get(page.size() - 1);
+            next.addAllAfter(last.getSortValuesList()).addAfter(SortValue.newBuilder().setStringValue(last.getId()))
+                    .setReturned(returned).setTotalHits(total);
+            out.setNextCursor(cursors.encode(next.build()));
         }
         return out.setTotalHits(total)
                 .setTotalHitsRelation(gte ? TotalHitsRelation.GTE : TotalHitsRelation.EQ)
                 .setCheckpoint(checkpoint)
-                .setTookMicros((System.nanoTime() - t0) / 1000)
                 .build();
+    }
+
+    /** Per shard: the cursor's pin (strict), or the best replica with its recently seen searcher version. */
+    private Map<Integer, ShardPlan> initialPlans(IndexRoute index, CursorState cursor, Map<Integer, Map<Integer, Long>> minOffsets) {
+        Map<Integer, ShardPlan> plans = new HashMap<>();
+        Map<Integer, PinnedShard> pins = new HashMap<>();
+        if (cursor != null) {
+            cursor.getShardsList().forEach(p -> pins.put(p.getShard(), p));
+        }
+        long now = System.nanoTime();
+        for (ShardRoute s : index.shards()) {
+            Map<Integer, Long> min = minOffsets.getOrDefault(s.shard(), Map.of());
+            PinnedShard pin = pins.get(s.shard());
+            if (pin != null) {
+                Map<Integer, Long> covering = new HashMap<>(min);
+                pin.getNextOffsetsMap().forEach((p, next) -> {
+                    if (next > 0) {
+                        covering.merge(p, next - 1, Math::max);
+                    }
+                });
+                plans.put(s.shard(), new ShardPlan(s, pin.getNode(), pin.getSearcherVersion(), true, covering));
+            } else if (!min.isEmpty() || s.replicas().isEmpty()) {
+                plans.put(s.shard(), ShardPlan.free(s, min));
+            } else {
+                var best = fanOut.selector().rank(index.name(), s.shard(), s.replicas(), now).get(0);
+                ReplicaStats st = fanOut.selector().stats(index.name(), s.shard(), best.nodeId());
+                plans.put(s.shard(), new ShardPlan(s, best.nodeId(), st.recentSearcherVersion(now, PIN_FRESHNESS_NANOS), false, min));
+            }
+        }
+        return plans;
+    }
+
+    private static ShardQueryRequest request(ShardQueryRequest template, ShardPlan plan, String node) {
+        ShardQueryRequest.Builder b = template.toBuilder().setShard(plan.shard()).setSearcherVersion(plan.versionFor(node));
+        if (plan.versionFor(node) == 0) {
+            b.putAllMinOffsets(plan.minOffsets());
+        }
+        return b.build();
+    }
+
+    /**
+     * Phase one of GLOBAL scoring: every shard's statistics for the query's terms, from the cache
+     * when the pinned searcher's are known, summed. Pins each shard to the searcher its statistics came from.
+     */
+    private ScoringStats globalStats(IndexRoute index, ShardQueryRequest template, Map<Integer, ShardPlan> plans, Deadline deadline,
+                                     boolean allowPartial, SearchResponse.Builder out) {
+        ByteString queryKey = template.toBuilder().clearIndex().clearK().clearFields().clearSort().clearLeaseMs().clearSearchAfter()
+                .clearTotalHitsThreshold().build().toByteString();
+        List<ScoringStats> stats = new ArrayList<>();
+        Map<Integer, ShardPlan> missing = new HashMap<>();
+        for (ShardPlan p : plans.values()) {
+            ScoringStats cached = p.node() == null ? null
+                    : statsCache.get(new StatsCache.Key(p.node(), index.name(), p.shard(), p.version(), queryKey));
+            if (cached != null) {
+                stats.add(cached);
+            } else {
+                missing.put(p.shard(), p);
+            }
+        }
+        if (!missing.isEmpty()) {
+            List<ShardResult<ScoringStats>> results = run(index, missing, deadline, out,
+                    (stub, shard, replica) -> stub.termStats(request(template, missing.get(shard), replica.nodeId())),
+                    s -> new FanOut.Feedback(0, 0, s.getSearcherVersion()));
+            for (ShardResult<ScoringStats> r : results) {
+                switch (r) {
+                    case ShardResult.Answer<ScoringStats> a -> {
+                        ScoringStats s = a.response();
+                        stats.add(s);
+                        statsCache.put(new StatsCache.Key(a.node(), index.name(), a.shard(), s.getSearcherVersion(), queryKey), s);
+                        plans.put(a.shard(), missing.get(a.shard()).pinned(a.node(), s.getSearcherVersion()));
+                    }
+                    case ShardResult.Failure<ScoringStats> f -> failOrRecord(f, index, allowPartial);
+                }
+            }
+        }
+        return ScoringStatsSum.sum(stats);
+    }
+
+    /**
+     * One phase over the planned shards. A strict (cursor) pin that fails is continued once on any
+     * replica at the pinned checkpoint or newer, and the move is reported; the plan is updated.
+     */
+    private <T> List<ShardResult<T>> run(IndexRoute index, Map<Integer, ShardPlan> plans, Deadline deadline, SearchResponse.Builder out,
+                                         FanOut.ShardCall<T> call, Function<T, FanOut.Feedback> feedback) {
+        List<ShardPlan> ordered = plans.values().stream().sorted(Comparator.comparingInt(ShardPlan::shard)).toList();
+        List<ShardResult<T>> results = new ArrayList<>(fanOut.call(index.name(), ordered.stream().map(ShardPlan::target).toList(), call, feedback, deadline));
+        for (int i = 0; i < results.size(); i++) {
+            ShardPlan p = ordered.get(i);
+            if (results.get(i) instanceof ShardResult.Failure<T> f && p.strict() && movable(f.status())) {
+                ShardPlan moved = ShardPlan.free(p.route(), p.minOffsets());
+                plans.put(p.shard(), moved);
+                ShardResult<T> retry = fanOut.call(index.name(), List.of(moved.target()), call, feedback, deadline).get(0);
+                if (retry instanceof ShardResult.Answer<T> a) {
+                    out.addSnapshotMoves(SnapshotMove.newBuilder().setShard(p.shard()).setFromNode(p.node()).setToNode(a.node())
+                            .setReason(f.reason()));
+                    plans.put(p.shard(), moved.pinned(a.node(), 0));
+                }
+                results.set(i, retry);
+            }
+        }
+        return results;
+    }
+
+    private static boolean movable(Status s) {
+        return switch (s.getCode()) {
+            case UNAVAILABLE, FAILED_PRECONDITION, NOT_FOUND, INTERNAL, UNKNOWN -> true;
+            default -> false;
+        };
     }
 
     /** Read-your-writes: per shard, per partition, the highest token offset its replica must reflect. */
@@ -119,20 +300,6 @@ public final class SearchHandler {
             }
         }
         return out;
-    }
-
-    /** Phase one of GLOBAL scoring: every shard's statistics for the query's terms, summed. */
-    private ScoringStats globalStats(IndexRoute index, ShardQueryRequest shardReq, Deadline deadline, boolean allowPartial) {
-        List<ShardResult<ScoringStats>> results = fanOut.call(index,
-                (stub, shard) -> stub.termStats(shardReq.toBuilder().setIndex(index.name()).setShard(shard).build()), deadline);
-        List<ScoringStats> stats = new ArrayList<>();
-        for (ShardResult<ScoringStats> r : results) {
-            switch (r) {
-                case ShardResult.Answer<ScoringStats> a -> stats.add(a.response());
-                case ShardResult.Failure<ScoringStats> f -> failOrRecord(f, index, allowPartial);
-            }
-        }
-        return ScoringStatsSum.sum(stats);
     }
 
     /** A failed shard: the query's fault (INVALID_ARGUMENT) or, without allow_partial, the request's failure. */

@@ -5,7 +5,7 @@ public final class ShardException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     /** The classes of failure a caller can act on differently. */
-    public enum Kind { INVALID_ARGUMENT, NOT_FOUND, UNAVAILABLE, DEADLINE_EXCEEDED }
+    public enum Kind { INVALID_ARGUMENT, NOT_FOUND, UNAVAILABLE, DEADLINE_EXCEEDED, FAILED_PRECONDITION }
 
     private final Kind kind;
 

@@ -53,6 +53,10 @@ public final class QueryFactory {
         this.defaultFields = schema.defaultFields().toArray(String[]::new);
     }
 
+    public IndexSchema schema() {
+        return schema;
+    }
+
     /** Matches tombstones, which every query excludes. */
     public static final Query TOMBSTONES = new TermQuery(new Term(FieldNames.TOMBSTONE, "T"));
 

@@ -42,61 +42,79 @@ import org.apache.lucene.search.TotalHits;
  * field (two threads may compute the same stats once each; both results are equal).
  */
 public final class ShardSearcher {
-    /** Score desc (the default), then id asc: the ranking every shard and the coordinator agree on. */
-    public static final Sort SCORE_THEN_ID = new Sort(SortField.FIELD_SCORE, new SortField(FieldNames.ID, SortField.Type.STRING));
     /** A page deeper than this must use a cursor. */
     public static final int MAX_K = 10_000;
 
     private final SearcherManager searchers;
+    private final PinnedSearchers pinned;
     private final QueryFactory queries;
 
-    public ShardSearcher(SearcherManager searchers, QueryFactory queries) {
+    public ShardSearcher(SearcherManager searchers, PinnedSearchers pinned, QueryFactory queries) {
         this.searchers = searchers;
+        this.pinned = pinned;
         this.queries = queries;
     }
 
-    public ShardQueryResponse query(ShardQueryRequest req, Checkpoint checkpoint) throws IOException {
-        if (req.getSortCount() > 0) {
-            throw new ShardException(ShardException.Kind.INVALID_ARGUMENT, "sorting by fields is not supported yet; omit 'sort' to rank by score");
-        }
+    /**
+     * Query phase on one searcher: the newest, or the pinned {@code searcher_version} (then
+     * FAILED_PRECONDITION when it is no longer held), sorted by the request's sort with the id as the
+     * final tie-break, starting after {@code search_after} for cursor pages.
+     */
+    public ShardQueryResponse query(ShardQueryRequest req) throws IOException {
         int k = req.getK() <= 0 ? 10 : req.getK();
         if (k > MAX_K) {
             throw new ShardException(ShardException.Kind.INVALID_ARGUMENT, "k must be at most " + MAX_K + "; use a cursor to page deeper");
         }
+        SortSpec sort = SortSpec.of(req.getSortList(), queries.schema());
+        FieldDoc after = sort.after(req.getSearchAfterList());
         Query q = queries.build(req.getQuery(), req.getFiltersList());
         int threshold = req.getTotalHitsThreshold() <= 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, req.getTotalHitsThreshold());
         Set<String> fields = req.getFieldsCount() == 0 ? null : new HashSet<>(req.getFieldsList());
-        IndexSearcher acquired = searchers.acquire();
+        PinnedSearchers.Pinned p = acquire(req.getSearcherVersion());
         try {
+            pinned.lease(p.version(), req.getLeaseMs());
+            IndexSearcher acquired = p.searcher();
             IndexSearcher s = req.hasGlobalStats() ? new GlobalStatsSearcher(acquired.getIndexReader(), req.getGlobalStats()) : acquired;
-            TopDocs top = s.search(q, new TopFieldCollectorManager(SCORE_THEN_ID, k, null, threshold));
+            TopDocs top = s.search(q, new TopFieldCollectorManager(sort.sort(), k, after, threshold));
             ShardQueryResponse.Builder out = ShardQueryResponse.newBuilder()
                     .setTotalHits(top.totalHits.value())
                     .setTotalHitsRelation(top.totalHits.relation() == TotalHits.Relation.EQUAL_TO ? TotalHitsRelation.EQ : TotalHitsRelation.GTE)
-                    .setCheckpoint(checkpoint.toProto());
+                    .setCheckpoint(p.checkpoint().toProto())
+                    .setSearcherVersion(p.version());
             StoredFields stored = s.storedFields();
             for (ScoreDoc sd : top.scoreDocs) {
                 Document d = stored.document(sd.doc);
+                FieldDoc fd = (FieldDoc) sd;
                 out.addHits(ShardHit.newBuilder()
                         .setId(d.get(FieldNames.ID))
-                        .setScore(scoreOf(sd))
-                        .setSourceJson(filterSource(d.get(FieldNames.SOURCE), fields)));
+                        .setScore(scoreOf(fd))
+                        .setSourceJson(filterSource(d.get(FieldNames.SOURCE), fields))
+                        .addAllSortValues(sort.values(fd)));
             }
             return out.build();
         } finally {
-            searchers.release(acquired);
+            pinned.release(p);
         }
     }
 
-    /** This shard's statistics for the query's terms (phase one of GLOBAL scoring). */
+    /** This shard's statistics for the query's terms (phase one of GLOBAL scoring), with the searcher they came from. */
     public ScoringStats termStats(ShardQueryRequest req) throws IOException {
         Query q = queries.build(req.getQuery(), req.getFiltersList());
-        IndexSearcher s = searchers.acquire();
+        PinnedSearchers.Pinned p = acquire(req.getSearcherVersion());
         try {
-            return ScoringStatsCollector.collect(s, q);
+            return ScoringStatsCollector.collect(p.searcher(), q).toBuilder().setSearcherVersion(p.version()).build();
         } finally {
-            searchers.release(s);
+            pinned.release(p);
         }
+    }
+
+    private PinnedSearchers.Pinned acquire(long version) {
+        PinnedSearchers.Pinned p = pinned.acquire(version);
+        if (p == null) {
+            throw new ShardException(ShardException.Kind.FAILED_PRECONDITION, "searcher version " + version
+                    + " is no longer held by this replica (expired or replica restarted)");
+        }
+        return p;
     }
 
     public GetResponse get(String id) throws IOException {
@@ -146,8 +164,13 @@ public final class ShardSearcher {
     private volatile CachedStats statsCache;
 
     /** With a sort on the score, Lucene leaves {@code ScoreDoc.score} unset and puts it in the sort values. */
-    private static float scoreOf(ScoreDoc sd) {
-        return sd instanceof FieldDoc fd && fd.fields.length > 0 && fd.fields[0] instanceof Float f ? f : sd.score;
+    private static float scoreOf(FieldDoc fd) {
+        for (Object v : fd.fields) {
+            if (v instanceof Float f) {
+                return f;
+            }
+        }
+        return Float.isNaN(fd.score) ? 0f : fd.score;
     }
 
     /** Doc count and fingerprint of one searcher. */

@@ -211,6 +211,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
             }
         });
         versions.refreshed();
+        refreshListener.accept(cp);
         refreshRequested = false;
         synchronized (visibility) {
             visible = cp;
@@ -298,6 +299,19 @@ public final class ShardWriter implements RecordApplier, Closeable {
         }
         return true;
     }
+
+    /** Called on the apply thread after each refresh, before the new checkpoint is published. */
+    public void onRefresh(IoConsumer<Checkpoint> listener) {
+        this.refreshListener = listener;
+    }
+
+    /** A consumer that may throw {@link IOException}. */
+    @FunctionalInterface
+    public interface IoConsumer<T> {
+        void accept(T value) throws IOException;
+    }
+
+    private volatile IoConsumer<Checkpoint> refreshListener = cp -> { };
 
     /** What the current searcher reflects. */
     public Checkpoint visibleCheckpoint() {

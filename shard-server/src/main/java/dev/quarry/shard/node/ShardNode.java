@@ -88,7 +88,7 @@ public final class ShardNode implements AutoCloseable {
     private void startup() throws IOException {
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
                 .intercept(new FencingInterceptor(() -> liveness != null && liveness.fenced(), config.nodeId())) // liveness (issue 4)
-                .addService(new ShardGrpcService(replicas))
+                .addService(new ShardGrpcService(replicas, dev.quarry.shard.rpc.FaultHook.fromEnvironment()))
                 .executor(requestExecutor)
                 .build()
                 .start();

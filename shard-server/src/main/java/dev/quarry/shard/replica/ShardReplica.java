@@ -14,6 +14,7 @@ import dev.quarry.shard.index.WriteOutcome;
 import dev.quarry.shard.index.Fingerprint;
 import dev.quarry.shard.index.QueryFactory;
 import dev.quarry.shard.index.ShardSearcher;
+import dev.quarry.shard.index.PinnedSearchers;
 import dev.quarry.shard.index.ShardWriter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,14 +46,22 @@ public final class ShardReplica implements AutoCloseable {
     private final ShardSearcher searcher;
     private final OrderedApplyLoop loop;
 
-    private ShardReplica(ReplicaSpec spec, String nodeId, FSDirectory dir, ShardWriter writer, OrderedApplyLoop loop) {
+    private final PinnedSearchers pinned;
+
+    private ShardReplica(ReplicaSpec spec, String nodeId, FSDirectory dir, ShardWriter writer, OrderedApplyLoop loop, Clock clock) throws IOException {
         this.spec = spec;
         this.nodeId = nodeId;
         this.dir = dir;
         this.writer = writer;
-        this.searcher = new ShardSearcher(writer.searchers(), new QueryFactory(spec.schema()));
+        this.pinned = new PinnedSearchers(writer.searchers(), PINNED_SEARCHER_RETAIN_MS, clock);
+        this.pinned.recordCurrent(writer.visibleCheckpoint());
+        writer.onRefresh(pinned::recordCurrent);
+        this.searcher = new ShardSearcher(writer.searchers(), pinned, new QueryFactory(spec.schema()));
         this.loop = loop;
     }
+
+    /** How long a replaced searcher stays available to pinned requests without a lease. */
+    static final long PINNED_SEARCHER_RETAIN_MS = 10_000;
 
     /**
      * Opens (or creates) the replica's index under {@code dataDir} and starts applying from the
@@ -76,14 +85,14 @@ public final class ShardReplica implements AutoCloseable {
         ShardReplica replica;
         try {
             OrderedApplyLoop loop = new OrderedApplyLoop(nodeId + ":" + spec.key(), Topics.docs(spec.index()), spec.partitions(), consumers, writer);
-            replica = new ShardReplica(spec, nodeId, dir, writer, loop);
+            replica = new ShardReplica(spec, nodeId, dir, writer, loop, clock);
             Gauge.builder("quarry_ingest_lag", replica, ShardReplica::lag).tags(tags).register(metrics);
             for (int p : spec.partitions()) {
                 Gauge.builder("quarry_ingest_partition_lag", replica, r -> r.lag(p)).tags(tags.and("partition", Integer.toString(p)))
                         .description("records of this partition in Kafka not yet searchable on this replica").register(metrics);
             }
             loop.start();
-        } catch (RuntimeException | Error e) {
+        } catch (IOException | RuntimeException | Error e) {
             try (dir; writer) {
                 throw e;
             }
@@ -110,7 +119,7 @@ public final class ShardReplica implements AutoCloseable {
             throw new ShardException(ShardException.Kind.DEADLINE_EXCEEDED, "replica of " + spec.key() + " on " + nodeId
                     + " did not reflect the requested writes within " + timeoutMs + " ms");
         }
-        return searcher.query(req, writer.visibleCheckpoint());
+        return searcher.query(req);
     }
 
     public ScoringStats termStats(ShardQueryRequest req) throws IOException {
@@ -180,6 +189,7 @@ public final class ShardReplica implements AutoCloseable {
     @Override
     public void close() throws IOException {
         loop.close();
+        pinned.close();
         try {
             writer.close();
         } finally {

@@ -25,6 +25,7 @@ public final class ShardErrors {
                 case NOT_FOUND -> Status.NOT_FOUND;
                 case UNAVAILABLE -> Status.UNAVAILABLE;
                 case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
+                case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
             };
             return status.withDescription(e.getMessage()).asRuntimeException();
         }

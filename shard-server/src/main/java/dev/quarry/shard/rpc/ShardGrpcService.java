@@ -13,6 +13,8 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.Deadline;
 import java.util.concurrent.TimeUnit;
 import dev.quarry.proto.v1.ScoringStats;
+import dev.quarry.proto.v1.SetFaultRequest;
+import dev.quarry.proto.v1.SetFaultResponse;
 import dev.quarry.proto.v1.ShardGetRequest;
 import dev.quarry.proto.v1.ShardQueryRequest;
 import dev.quarry.proto.v1.ShardQueryResponse;
@@ -29,17 +31,28 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
     private final ReplicaRegistry replicas;
     private static final long DEFAULT_WAIT_MS = 10_000;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final FaultHook faults;
 
-    public ShardGrpcService(ReplicaRegistry replicas) {
+    public ShardGrpcService(ReplicaRegistry replicas, FaultHook faults) {
         this.replicas = replicas;
+        this.faults = faults;
     }
 
     @Override
     public void query(ShardQueryRequest req, StreamObserver<ShardQueryResponse> out) {
         respond(out, () -> {
             long t0 = System.nanoTime();
+            faults.beforeQuery();
             ShardQueryResponse r = replicas.require(req.getIndex(), req.getShard()).query(req, remainingMs());
             return r.toBuilder().setQueueSize(inFlight.get()).setServiceMicros((System.nanoTime() - t0) / 1000).build();
+        });
+    }
+
+    @Override
+    public void setFault(SetFaultRequest req, StreamObserver<SetFaultResponse> out) {
+        respond(out, () -> {
+            faults.setQueryDelayMs(req.getQueryDelayMs());
+            return SetFaultResponse.getDefaultInstance();
         });
     }
 

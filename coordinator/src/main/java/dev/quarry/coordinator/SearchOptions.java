@@ -1,0 +1,47 @@
+package dev.quarry.coordinator;
+
+import dev.quarry.coordinator.fanout.HedgePolicy;
+import java.security.SecureRandom;
+import java.time.Duration;
+
+/**
+ * Read-path tunables of a coordinator.
+ *
+ * @param cursorSecret      HMAC key of cursors; coordinators of one cluster must share it (default: random per process,
+ *                          so a cursor works only on the coordinator that issued it)
+ * @param cursorKeepAlive   how long shards keep a cursor's pinned searchers after each page
+ * @param cacheEntries      result cache size (0 = off)
+ * @param cacheTtl          longest life of a cached result
+ * @param hedging           when to hedge a slow shard call
+ * @param coordinators      how many coordinators share the shards (C3's queue-size weight)
+ */
+public record SearchOptions(byte[] cursorSecret, Duration cursorKeepAlive, long cacheEntries, Duration cacheTtl, HedgePolicy hedging,
+                            int coordinators) {
+    public static final SearchOptions DEFAULTS = new SearchOptions(randomSecret(), Duration.ofMinutes(1), 10_000, Duration.ofSeconds(1),
+            HedgePolicy.DEFAULTS, 1);
+
+    public SearchOptions {
+        cursorSecret = cursorSecret.clone();
+        if (cursorSecret.length < 16) {
+            throw new IllegalArgumentException("cursor secret must be at least 16 bytes");
+        }
+    }
+
+    public SearchOptions withCache(long entries, Duration ttl) {
+        return new SearchOptions(cursorSecret, cursorKeepAlive, entries, ttl, hedging, coordinators);
+    }
+
+    public SearchOptions withHedging(HedgePolicy policy) {
+        return new SearchOptions(cursorSecret, cursorKeepAlive, cacheEntries, cacheTtl, policy, coordinators);
+    }
+
+    public SearchOptions withCursorSecret(byte[] secret) {
+        return new SearchOptions(secret, cursorKeepAlive, cacheEntries, cacheTtl, hedging, coordinators);
+    }
+
+    private static byte[] randomSecret() {
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        return b;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.quarry.coordinator.fanout;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fan-out's meters: shard call latency per shard (p50/p95/p99), fan-outs, hedges sent and won,
+ * shadow requests. Thread-safety: Micrometer meters are thread-safe; timers are cached in a concurrent map.
+ */
+public final class FanOutMetrics {
+    private final MeterRegistry registry;
+    private final Counter fanOuts;
+    private final Counter hedgesSent;
+    private final Counter hedgesWon;
+    private final Counter shadows;
+    private final Map<String, Timer> shardTimers = new ConcurrentHashMap<>();
+
+    public FanOutMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.fanOuts = registry.counter("quarry_coordinator_fanouts_total");
+        this.hedgesSent = registry.counter("quarry_coordinator_hedges_sent_total");
+        this.hedgesWon = registry.counter("quarry_coordinator_hedges_won_total");
+        this.shadows = registry.counter("quarry_coordinator_shadow_requests_total");
+    }
+
+    void fanOut() {
+        fanOuts.increment();
+    }
+
+    void hedgeSent() {
+        hedgesSent.increment();
+    }
+
+    void hedgeWon() {
+        hedgesWon.increment();
+    }
+
+    void shadowSent() {
+        shadows.increment();
+    }
+
+    void shardLatency(String index, int shard, long nanos) {
+        shardTimers.computeIfAbsent(index + "/" + shard, k -> Timer.builder("quarry_coordinator_shard_latency")
+                        .description("one shard call, as seen by the coordinator")
+                        .tags("index", index, "shard", Integer.toString(shard))
+                        .publishPercentiles(0.5, 0.95, 0.99)
+                        .register(registry))
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public double fanOuts() {
+        return fanOuts.count();
+    }
+
+    public double hedgesSent() {
+        return hedgesSent.count();
+    }
+
+    public double hedgesWon() {
+        return hedgesWon.count();
+    }
+}

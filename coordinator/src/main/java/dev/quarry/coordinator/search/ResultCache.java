@@ -1,0 +1,94 @@
+package dev.quarry.coordinator.search;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.google.protobuf.ByteString;
+import dev.quarry.coordinator.routing.IndexRoute;
+import dev.quarry.proto.v1.SearchRequest;
+import dev.quarry.proto.v1.SearchResponse;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * Search results by normalized request plus the shards' visible checkpoints (as far as this
+ * coordinator has seen them): a refresh that makes new writes visible on a shard changes the key.
+ * Concurrent identical misses share one execution (Caffeine's async loading). Entries live at most
+ * {@code ttl}, which bounds how stale a hit can be when no other query has observed a refresh.
+ * Partial results (shard failures) are not kept. A request whose shared execution failed runs
+ * once more on its own. Thread-safety: Caffeine's cache and a concurrent map.
+ */
+public final class ResultCache {
+    private record Key(ByteString request, List<Long> generations) {}
+
+    private final AsyncCache<Key, SearchResponse> cache;
+    private final Executor executor;
+    private final boolean enabled;
+    /** Per index/shard, the highest visible checkpoint (sum of next offsets) any answer reported. */
+    private final Map<String, Long> generations = new ConcurrentHashMap<>();
+
+    public ResultCache(long maxEntries, Duration ttl, Executor executor, MeterRegistry metrics) {
+        this.enabled = maxEntries > 0 && !ttl.isZero();
+        this.executor = executor;
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(Math.max(1, maxEntries))
+                .expireAfterWrite(ttl.isZero() ? Duration.ofMillis(1) : ttl)
+                .recordStats()
+                .buildAsync();
+        CaffeineCacheMetrics.monitor(metrics, cache, "quarry_search_results");
+    }
+
+    /** Notes the checkpoints an answer reflected (keeps the keys moving with refreshes). */
+    public void observe(String index, int shard, Map<Integer, Long> nextOffsets) {
+        long sum = 0;
+        for (long o : nextOffsets.values()) {
+            sum += o;
+        }
+        generations.merge(index + "/" + shard, sum, Math::max);
+    }
+
+    SearchResponse get(SearchRequest req, IndexRoute index, Deadline deadline, Supplier<SearchResponse> execute) {
+        if (!enabled) {
+            return execute.get();
+        }
+        Key key = new Key(normalized(req), index.shards().stream().map(s -> generations.getOrDefault(index.name() + "/" + s.shard(), -1L)).toList());
+        CompletableFuture<SearchResponse> f = cache.get(key, (k, ex) -> CompletableFuture.supplyAsync(execute, executor));
+        SearchResponse r;
+        try {
+            r = f.get(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+        } catch (TimeoutException e) {
+            throw Status.DEADLINE_EXCEEDED.withDescription("search did not complete before the deadline").asRuntimeException();
+        } catch (ExecutionException e) {
+            // the shared execution failed (maybe under another caller's shorter deadline): run this one alone
+            return execute.get();
+        }
+        if (r.getShardFailuresCount() > 0) {
+            cache.synchronous().asMap().remove(key, r);
+        }
+        return r;
+    }
+
+    /** The request minus what does not change the answer's content. */
+    private static ByteString normalized(SearchRequest req) {
+        return req.toBuilder().setQuery(req.getQuery().strip()).build().toByteString();
+    }
+
+    /** For tests and metrics. */
+    public double hitRatio() {
+        return cache.synchronous().stats().hitRate();
+    }
+}
