@@ -185,6 +185,17 @@ class WritePathIT {
         Map<String, List<String>> want = new HashMap<>();
         expectedReason.forEach((id, reason) -> want.put(id, List.of(reason)));
         assertThat(landed).isEqualTo(want);
+        // the dead-letter counter counts acknowledged copies: one per bad record, by reason, none failed
+        Map<String, Double> wantCounts = new HashMap<>();
+        expectedReason.values().forEach(reason -> wantCounts.merge(reason, 1.0, Double::sum));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Map<String, Double> counted = new HashMap<>();
+            cluster.metrics().find("quarry_dlq_published_total").tag("index", INDEX).counters()
+                    .forEach(c -> counted.merge(c.getId().getTag("reason"), c.count(), Double::sum));
+            assertThat(counted).isEqualTo(wantCounts);
+        });
+        assertThat(cluster.metrics().find("quarry_dlq_publish_failures_total").tag("index", INDEX).counters()).isEmpty();
+        assertThat(cluster.metrics().scrape()).contains("quarry_dlq_published_total{index=\"" + INDEX + "\",node=");
     }
 
     private void send(KafkaProducer<String, String> p, String id, String value, String version) throws Exception {

@@ -4,6 +4,7 @@ import dev.quarry.cli.dev.DevCluster;
 import dev.quarry.ingest.doc.DocumentParser;
 import dev.quarry.ingest.json.Json;
 import dev.quarry.ingest.load.BulkLoader;
+import dev.quarry.ingest.routing.ShardLayout;
 import dev.quarry.ingest.routing.Topics;
 import dev.quarry.ingest.schema.IndexSchema;
 import dev.quarry.proto.v1.AdminServiceGrpc;
@@ -11,9 +12,14 @@ import dev.quarry.proto.v1.ClusterStatusRequest;
 import dev.quarry.proto.v1.CreateIndexRequest;
 import dev.quarry.proto.v1.ReplicaStatus;
 import dev.quarry.shard.index.DocumentMapper;
+import dev.quarry.shard.replica.ReplicaSpec;
+import io.micrometer.core.instrument.Timer;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -33,16 +38,25 @@ import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.store.FSDirectory;
 
 /**
- * Ingest benchmark: documents per second from produce to searchable on every replica of a
- * 2-shard × 2-replica cluster (real Kafka, Ratis, shard servers, in this JVM), beside a raw Lucene
- * {@link IndexWriter} indexing the same documents with the same field mapping in the same run;
- * then the freshness lag (acknowledged → searchable on all replicas) at half the measured rate.
+ * Ingest benchmark on a 2-shard × 2-replica cluster (real Kafka, Ratis, shard servers, in this JVM):
+ * <ol>
+ *   <li>throughput: documents per second from the first produce to searchable on every replica,
+ *       beside a raw Lucene {@link IndexWriter} indexing the same documents with the same field
+ *       mapping in the same run, with the ratios defined in {@link #printRatios};</li>
+ *   <li>freshness: the lag from produce-acknowledged to searchable on all replicas while producing
+ *       at half the measured rate ({@link FreshnessRun});</li>
+ *   <li>recovery: a new replica of shard 0 by peer file copy versus by replay from Kafka
+ *       ({@link RecoveryRun}).</li>
+ * </ol>
+ * The machine's load average is printed first: another process using the cores skews every figure.
  */
 public final class IngestBench {
     /** Options; {@code docs} documents are taken from the start of {@code data}. */
-    public record Options(Path data, int docs, int freshnessDocs, Path dir) {}
+    public record Options(Path data, int docs, int freshnessDocs, boolean recovery, Path dir) {}
 
     private static final String INDEX = "bench";
+    private static final int SHARDS = 2;
+    private static final int REPLICAS = 2;
     private static final String SCHEMA = """
             {"fields": {"id": {"type": "keyword"}, "name": {"type": "text"}, "version": {"type": "keyword"},
                         "description": {"type": "text"}, "downloads": {"type": "long"}},
@@ -55,36 +69,118 @@ public final class IngestBench {
     public static void run(Options o, List<String> lines, PrintStream out) throws Exception {
         IndexSchema schema = IndexSchema.parse(SCHEMA);
         List<String> docs = lines.subList(0, Math.min(o.docs(), lines.size()));
-        out.printf("%,d documents from %s%n", docs.size(), o.data());
-        double lucene = luceneBaseline(schema, docs, o.dir().resolve("lucene"));
-        out.printf("raw Lucene IndexWriter (one index, same mapping, commit at end): %,.0f docs/s%n", lucene);
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        out.printf("%,d documents from %s; %d cores, load average %.2f before the run%n", docs.size(), o.data(),
+                os.getAvailableProcessors(), os.getSystemLoadAverage());
+        Baseline lucene = luceneBaseline(schema, docs, o.dir().resolve("lucene"));
+        out.printf("raw Lucene IndexWriter (one index, one thread, same mapping, commit at end): %,.0f docs/s%n", lucene.docsPerSecond());
         try (DevCluster cluster = DevCluster.builder().dataDir(o.dir().resolve("cluster")).ephemeralPorts().shardServers(2).start();
              Producer<byte[], byte[]> producer = new KafkaProducer<>(BulkLoader.producerProperties(cluster.kafkaBootstrap(), "bench"))) {
             ManagedChannel ch = NettyChannelBuilder.forTarget(cluster.coordinatorAddress()).usePlaintext().build();
             try {
                 AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(ch);
                 admin.createIndex(CreateIndexRequest.newBuilder().setName(INDEX).setSchemaJson(SCHEMA).build());
+                awaitAllReplicas(admin, Map.of());
+                Map<String, double[]> timers0 = engineTimers(cluster);
+                long applyCpu0 = applyThreadsCpu();
                 long t0 = System.nanoTime();
                 Map<Integer, Long> ends = new ConcurrentHashMap<>();
                 for (String line : docs) {
-                    send(producer, line, ends, null);
+                    send(producer, line, ends);
                 }
                 producer.flush();
-                awaitAllReplicas(admin, ends, Long.MAX_VALUE, null);
-                double quarry = docs.size() / ((System.nanoTime() - t0) / 1e9);
-                out.printf("Quarry, produce -> searchable on all 4 replicas (2 shards x 2): %,.0f docs/s%n", quarry);
-                out.printf("ratio Quarry / Lucene: %.3f (each replica indexes half the documents; 4 replicas share 2 cores)%n", quarry / lucene);
-                freshness(o, lines, producer, admin, quarry / 2, out);
+                awaitAllReplicas(admin, ends);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                double applyCpuSeconds = (applyThreadsCpu() - applyCpu0) / 1e9;
+                out.printf("Quarry, produce -> searchable on all %d replicas (%d shards x %d): %,.0f docs/s (%.1f s)%n",
+                        SHARDS * REPLICAS, SHARDS, REPLICAS, docs.size() / seconds, seconds);
+                printRatios(out, docs.size(), seconds, applyCpuSeconds, lucene);
+                Map<String, double[]> timers1 = engineTimers(cluster);
+                printEngineTimers(out, timers0, timers1, "during the throughput run");
+
+                double rate = docs.size() / seconds / 2;
+                int n = Math.min(o.freshnessDocs(), lines.size());
+                FreshnessRun.Result f = FreshnessRun.run(INDEX, Topics.docs(INDEX), lines, n, producer, admin, SHARDS * REPLICAS, rate);
+                out.printf("freshness: %,d updates at %,.0f docs/s (half the measured rate) for %.1f s, refresh interval 1000 ms;%n",
+                        f.lagMs().getTotalCount(), f.rate(), f.seconds());
+                out.printf("  acknowledged -> searchable on all replicas (status polled every %d ms, during production):%n", FreshnessRun.POLL_MS);
+                out.printf("  p50 %d ms, p99 %d ms, max %d ms (first half p99 %d ms, second half p99 %d ms)%n",
+                        f.lagMs().getValueAtPercentile(50), f.lagMs().getValueAtPercentile(99), f.lagMs().getMaxValue(),
+                        f.firstHalfMs().getValueAtPercentile(99), f.secondHalfMs().getValueAtPercentile(99));
+                out.printf("  the bench's own threads (sender, producer I/O, observer) used %.2f cores of %d%n", f.benchCpuCores(),
+                        os.getAvailableProcessors());
+                printEngineTimers(out, timers1, engineTimers(cluster), "during the freshness run");
+
+                if (o.recovery()) {
+                    ReplicaSpec spec = new ReplicaSpec(INDEX, 0, schema, ShardLayout.partitionsOf(0, SHARDS, schema.partitions()));
+                    RecoveryRun.Result r = RecoveryRun.run(spec, docs.size() / SHARDS, cluster.shard(0).address(), cluster.kafkaBootstrap(),
+                            o.dir().resolve("recovery"));
+                    out.printf("new replica of shard 0 (about %,d documents), searchable up to the log end:%n", r.docs());
+                    out.printf("  by peer file copy: %.1f s (copy of %,d MiB %.1f s, then the tail from Kafka)%n",
+                            r.fileCopyTotalSeconds(), r.copiedBytes() >> 20, r.copySeconds());
+                    out.printf("  by replay from Kafka: %.1f s (%.1fx the copy)%n", r.replaySeconds(), r.replaySeconds() / r.fileCopyTotalSeconds());
+                }
             } finally {
                 ch.shutdownNow();
             }
         }
     }
 
-    private static double luceneBaseline(IndexSchema schema, List<String> docs, Path dir) throws Exception {
+    /**
+     * Prints the throughput ratios with their definitions. {@code n} documents were searchable on
+     * all replicas {@code seconds} after the first was produced.
+     */
+    private static void printRatios(PrintStream out, int n, double seconds, double applyCpuSeconds, Baseline lucene) {
+        double cluster = n / seconds;
+        double perReplica = n / (double) SHARDS / seconds;
+        int sharing = SHARDS * REPLICAS;
+        out.printf("ratios against raw Lucene (%,.0f docs/s):%n", lucene.docsPerSecond());
+        out.printf("  cluster   %.2f = Quarry docs/s / Lucene docs/s (every document indexed by %d replicas, "
+                + "all on the same cores as Kafka)%n", cluster / lucene.docsPerSecond(), REPLICAS);
+        out.printf("  replica   %.2f = one replica's docs/s (%,.0f: its shard's half of the documents / %.1f s) / "
+                + "(Lucene docs/s / %d replicas sharing the machine)%n",
+                perReplica / (lucene.docsPerSecond() / sharing), perReplica, seconds, sharing);
+        double quarryCpuPerDoc = applyCpuSeconds / (n * (double) REPLICAS);
+        double luceneCpuPerDoc = lucene.threadCpuSeconds() / n;
+        out.printf("  CPU/doc   %.2f = Lucene indexing-thread CPU per document (%.1f us) / Quarry apply-thread CPU per document "
+                + "and replica (%.1f us) (merges excluded on both sides)%n",
+                luceneCpuPerDoc / quarryCpuPerDoc, luceneCpuPerDoc * 1e6, quarryCpuPerDoc * 1e6);
+    }
+
+    private static final List<String> ENGINE_TIMERS = List.of("quarry_shard_refresh", "quarry_shard_commit");
+
+    /** Per timer: {count, total ms, max ms} summed (max: maximum) over the index's replicas; Micrometer's max is over the last 2 minutes. */
+    private static Map<String, double[]> engineTimers(DevCluster cluster) {
+        Map<String, double[]> out = new HashMap<>();
+        for (String name : ENGINE_TIMERS) {
+            double[] v = new double[3];
+            for (Timer t : cluster.metrics().find(name).tag("index", INDEX).timers()) {
+                v[0] += t.count();
+                v[1] += t.totalTime(TimeUnit.MILLISECONDS);
+                v[2] = Math.max(v[2], t.max(TimeUnit.MILLISECONDS));
+            }
+            out.put(name, v);
+        }
+        return out;
+    }
+
+    private static void printEngineTimers(PrintStream out, Map<String, double[]> before, Map<String, double[]> after, String when) {
+        for (String name : ENGINE_TIMERS) {
+            double count = after.get(name)[0] - before.get(name)[0];
+            double totalMs = after.get(name)[1] - before.get(name)[1];
+            out.printf("  %s %s: %.0f over %d replicas, mean %.0f ms, max (last 2 min) %.0f ms%n", name, when, count, SHARDS * REPLICAS,
+                    count == 0 ? 0 : totalMs / count, after.get(name)[2]);
+        }
+    }
+
+    private record Baseline(double docsPerSecond, double threadCpuSeconds) {}
+
+    private static Baseline luceneBaseline(IndexSchema schema, List<String> docs, Path dir) throws Exception {
         Files.createDirectories(dir);
         DocumentParser parser = new DocumentParser(schema);
         DocumentMapper mapper = new DocumentMapper(schema);
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpu0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         try (FSDirectory d = FSDirectory.open(dir);
              IndexWriter w = new IndexWriter(d, new IndexWriterConfig(new StandardAnalyzer()).setRAMBufferSizeMB(64))) {
@@ -95,79 +191,46 @@ public final class IngestBench {
             }
             w.commit();
         }
-        return docs.size() / ((System.nanoTime() - t0) / 1e9);
+        return new Baseline(docs.size() / ((System.nanoTime() - t0) / 1e9), (threads.getCurrentThreadCpuTime() - cpu0) / 1e9);
     }
 
-    /** Produces at {@code rate} docs/s and measures, per document, acknowledged -> searchable on every replica. */
-    private static void freshness(Options o, List<String> lines, Producer<byte[], byte[]> producer, AdminServiceGrpc.AdminServiceBlockingStub admin,
-                                  double rate, PrintStream out) throws Exception {
-        int n = Math.min(o.freshnessDocs(), lines.size());
-        Map<Long, Long> ackNanos = new ConcurrentHashMap<>(); // key: partition << 40 | offset
-        Map<Integer, Long> ends = new ConcurrentHashMap<>();
-        long intervalNanos = (long) (1e9 / rate);
-        long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            long due = start + i * intervalNanos;
-            while (System.nanoTime() < due) {
-                Thread.onSpinWait();
+    /** CPU nanoseconds of every replica's apply thread (named {@code apply-<node>:<index>/<shard>}) still alive. */
+    private static long applyThreadsCpu() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (var info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().startsWith("apply-") && info.getThreadName().contains(":" + INDEX + "/")) {
+                sum += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
             }
-            String line = lines.get(i).replace("\"downloads\": ", "\"downloads\": 1");
-            send(producer, line, ends, ackNanos);
         }
-        producer.flush();
-        Histogram lag = new Histogram(3);
-        awaitAllReplicas(admin, ends, Long.MAX_VALUE, (cp, now) -> {
-            ackNanos.entrySet().removeIf(e -> {
-                int p = (int) (e.getKey() >>> 40);
-                long off = e.getKey() & ((1L << 40) - 1);
-                if (cp.getOrDefault(p, 0L) > off) {
-                    lag.recordValue(Math.max(1, (now - e.getValue()) / 1_000_000));
-                    return true;
-                }
-                return false;
-            });
-        });
-        out.printf("freshness at %,.0f docs/s (half the measured rate), %,d documents, refresh interval 1000 ms, status polled every %d ms:%n",
-                rate, lag.getTotalCount(), POLL_MS);
-        out.printf("  acknowledged -> searchable on all replicas: p50 %d ms, p99 %d ms, max %d ms%n",
-                lag.getValueAtPercentile(50), lag.getValueAtPercentile(99), lag.getMaxValue());
+        return sum;
     }
 
-    private static void send(Producer<byte[], byte[]> producer, String line, Map<Integer, Long> ends, Map<Long, Long> ackNanos) throws Exception {
+    private static void send(Producer<byte[], byte[]> producer, String line, Map<Integer, Long> ends) throws Exception {
         String id = Json.parse(line).get("id").asText();
         producer.send(new ProducerRecord<>(Topics.docs(INDEX), id.getBytes(StandardCharsets.UTF_8), line.getBytes(StandardCharsets.UTF_8)), (md, ex) -> {
             if (ex == null) {
                 ends.merge(md.partition(), md.offset() + 1, Math::max);
-                if (ackNanos != null) {
-                    ackNanos.put(((long) md.partition() << 40) | md.offset(), System.nanoTime());
-                }
             }
         });
     }
 
-    /** Called with the offsets every replica covers (min over replicas, per partition) at each poll. */
-    private interface Observer {
-        void covered(Map<Integer, Long> minNextOffsets, long nowNanos);
-    }
-
-    private static void awaitAllReplicas(AdminServiceGrpc.AdminServiceBlockingStub admin, Map<Integer, Long> ends, long timeoutMs, Observer observer)
-            throws InterruptedException {
-        while (true) {
+    /** Waits until all replicas are reported and every one's visible checkpoint reaches {@code ends}. */
+    private static void awaitAllReplicas(AdminServiceGrpc.AdminServiceBlockingStub admin, Map<Integer, Long> ends) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (System.nanoTime() < deadline) {
             List<ReplicaStatus> reps = new ArrayList<>(admin.withDeadlineAfter(10, TimeUnit.SECONDS)
                     .clusterStatus(ClusterStatusRequest.newBuilder().setIndex(INDEX).setSkipFingerprint(true).build()).getReplicasList());
-            long now = System.nanoTime();
             Map<Integer, Long> min = new HashMap<>();
             for (ReplicaStatus r : reps) {
                 r.getCheckpoint().getNextOffsetsMap().forEach((p, off) -> min.merge(p, off, Math::min));
             }
-            if (observer != null) {
-                observer.covered(min, now);
-            }
-            boolean done = reps.size() == 4 && ends.entrySet().stream().allMatch(e -> min.getOrDefault(e.getKey(), 0L) >= e.getValue());
-            if (done) {
+            boolean started = reps.size() == SHARDS * REPLICAS && reps.stream().allMatch(r -> r.getState().equals("STARTED"));
+            if (started && ends.entrySet().stream().allMatch(e -> min.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
                 return;
             }
             TimeUnit.MILLISECONDS.sleep(POLL_MS);
         }
+        throw new IllegalStateException("not searchable on all replicas within 10 minutes");
     }
 }

@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 @Command(name = "ingest", mixinStandardHelpOptions = true,
         description = {"Ingest benchmark on a fresh in-process cluster (real Kafka, Ratis, 2 shard servers; index of 2 shards x 2 replicas):",
                 "docs/s from produce to searchable on all replicas beside a raw Lucene IndexWriter on the same documents,",
-                "then the freshness lag at half that rate."})
+                "then the freshness lag at half that rate, then a new replica's recovery by file copy versus replay from Kafka.",
+                "Use --docs 1000000 for the whole npm corpus (227k documents)."})
 public final class IngestBenchCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "FILE", defaultValue = "../shared/datasets/npm-packages.jsonl.gz",
             description = "JSON lines with id, name, version, description, downloads (default ${DEFAULT-VALUE})")
@@ -24,12 +25,15 @@ public final class IngestBenchCommand implements Callable<Integer> {
     @Option(names = "--freshness-docs", defaultValue = "5000", description = "documents for the freshness run (default ${DEFAULT-VALUE})")
     int freshnessDocs;
 
+    @Option(names = "--skip-recovery", description = "do not time a new replica of shard 0 by peer file copy versus replay from Kafka")
+    boolean skipRecovery;
+
     @Override
     public Integer call() throws Exception {
         Path dir = Files.createTempDirectory("quarry-bench-ingest");
         List<String> lines = JsonLines.readAll(data);
         try {
-            IngestBench.run(new IngestBench.Options(data, docs, freshnessDocs, dir), lines, System.out);
+            IngestBench.run(new IngestBench.Options(data, docs, freshnessDocs, !skipRecovery, dir), lines, System.out);
         } finally {
             try (var walk = Files.walk(dir)) {
                 walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

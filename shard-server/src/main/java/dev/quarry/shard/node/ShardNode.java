@@ -64,7 +64,7 @@ public final class ShardNode implements AutoCloseable {
     private ShardNode(ShardNodeConfig config, MeterRegistry metrics) {
         this.config = config;
         this.metrics = metrics;
-        this.deadLetters = new DeadLetterPublisher(config.kafkaBootstrap(), config.nodeId());
+        this.deadLetters = new DeadLetterPublisher(config.kafkaBootstrap(), config.nodeId(), metrics);
         this.opener = new ReplicaOpener(config, spec -> ShardReplica.open(spec, config.nodeId(), config.dataDir(), this::newConsumer,
                 Clock.systemUTC(), config.replicaOptions(), deadLetters.sinkFor(spec), metrics), metrics);
         this.reconciler = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -4,6 +4,8 @@ import dev.quarry.ingest.apply.LogRecord;
 import dev.quarry.ingest.load.BulkLoader;
 import dev.quarry.ingest.routing.Topics;
 import dev.quarry.shard.index.DeadLetter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -22,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * de-duplicate). Headers: {@code quarry-dlq-reason}, {@code quarry-dlq-error},
  * {@code quarry-source-partition}, {@code quarry-source-offset}.
  *
+ * <p>Metrics, tagged index, reason and node: {@code quarry_dlq_published_total} counts copies Kafka
+ * acknowledged (once per copy; {@code quarry_ingest_bad_records_total} counts the records every
+ * replica skipped), {@code quarry_dlq_publish_failures_total} the copies Kafka refused.
+ *
  * <p>Thread-safety: the Kafka producer is thread-safe; the designation set is an immutable set
  * swapped through a volatile field by the node's reconcile thread.
  */
@@ -30,12 +36,14 @@ public final class DeadLetterPublisher implements AutoCloseable {
 
     private final String bootstrap;
     private final String nodeId;
+    private final MeterRegistry metrics;
     private volatile Set<String> designated = Set.of();
     private Producer<byte[], byte[]> producer;
 
-    public DeadLetterPublisher(String bootstrap, String nodeId) {
+    public DeadLetterPublisher(String bootstrap, String nodeId, MeterRegistry metrics) {
         this.bootstrap = bootstrap;
         this.nodeId = nodeId;
+        this.metrics = metrics;
     }
 
     /** The replicas ({@code index/shard}) whose bad records this node publishes. */
@@ -63,9 +71,13 @@ public final class DeadLetterPublisher implements AutoCloseable {
             h.add(LogRecord.VERSION_HEADER, r.versionHeader().getBytes(StandardCharsets.UTF_8));
         }
         byte[] key = r.id() == null ? null : r.id().getBytes(StandardCharsets.UTF_8);
+        Tags tags = Tags.of("index", index, "reason", dl.reason(), "node", nodeId);
         producer().send(new ProducerRecord<>(Topics.deadLetters(index), null, key, r.value(), h), (md, ex) -> {
             if (ex != null) {
+                metrics.counter("quarry_dlq_publish_failures_total", tags).increment();
                 log.warn("[{}] could not dead-letter {}@{} of {}: {}", nodeId, r.partition(), r.offset(), index, ex.toString());
+            } else {
+                metrics.counter("quarry_dlq_published_total", tags).increment();
             }
         });
     }

@@ -22,8 +22,10 @@ import org.apache.lucene.store.ByteBuffersDirectory;
  * Any log — duplicates, external versions out of order, deletes, bad records, timestamps jumping
  * past the tombstone GC window — applied by a real {@link ShardWriter}, with clean restarts and
  * crashes (everything since the last commit lost, then replayed from the committed offsets) at
- * random points, ends in exactly the (id, version) set an oracle computes by replaying the log with
- * the version rules.
+ * random points, and periodic commits on the commit thread racing the next writes (so a commit
+ * may hold writes past its restart point), ends in exactly the (id, version) set an oracle computes
+ * by replaying the log with the version rules, and reports for every write the outcome (applied,
+ * stale, rejected) the oracle gives it, replays included.
  */
 class VersionRulesOracleTest {
     private static final IndexSchema SCHEMA = IndexSchema.parse("{\"fields\": {\"name\": {\"type\": \"text\"}}, \"refresh_interval_ms\": 10}");
@@ -36,11 +38,16 @@ class VersionRulesOracleTest {
         ByteBuffersDirectory dir = new ByteBuffersDirectory();
         ShardWriter w = open(dir);
         int pos = 0;
+        Map<Long, WriteOutcome> outcomes = new HashMap<>(); // key: partition << 32 | offset; the last decision wins
         while (pos < log.size()) {
             int n = 1 + r.nextInt(20);
-            w.apply(log.subList(pos, Math.min(log.size(), pos + n)));
+            List<LogRecord> chunk = log.subList(pos, Math.min(log.size(), pos + n));
+            w.apply(chunk);
+            for (LogRecord rec : chunk) {
+                outcomes.put(key(rec), w.outcomes().await(rec.partition(), rec.offset(), 0));
+            }
             pos = Math.min(log.size(), pos + n);
-            switch (r.nextInt(10)) {
+            switch (r.nextInt(11)) {
                 case 0 -> w.commit();
                 case 1 -> w.refresh();
                 case 2 -> { // clean restart
@@ -53,9 +60,11 @@ class VersionRulesOracleTest {
                     w = open(dir);
                     pos = replayFrom(w, log);
                 }
+                case 4 -> w.startPeriodicCommit(); // runs beside the next apply
                 default -> { }
             }
         }
+        assertThat(outcomes).isEqualTo(oracleOutcomes(log));
         w.refresh();
         IndexSearcher s = w.searchers().acquire();
         try {
@@ -81,6 +90,39 @@ class VersionRulesOracleTest {
     private static ShardWriter open(ByteBuffersDirectory dir) throws Exception {
         return new ShardWriter("test", SCHEMA, dir, Clock.systemUTC(), 1_000_000, GC_WINDOW_MS, dl -> { },
                 new SimpleMeterRegistry(), Tags.empty());
+    }
+
+    private static long key(LogRecord rec) {
+        return ((long) rec.partition() << 32) | rec.offset();
+    }
+
+    /** Each write's outcome under the version rules replayed naively over the whole log. */
+    private static Map<Long, WriteOutcome> oracleOutcomes(List<LogRecord> log) {
+        record State(long version, boolean deleted, long deletedAt) {}
+        Map<String, State> m = new HashMap<>();
+        Map<Long, WriteOutcome> out = new HashMap<>();
+        for (LogRecord rec : log) {
+            boolean bad = rec.value() != null && new String(rec.value(), StandardCharsets.UTF_8).startsWith("{bad");
+            long v;
+            try {
+                v = rec.versionHeader() == null ? rec.offset() : Long.parseLong(rec.versionHeader());
+            } catch (NumberFormatException e) {
+                v = -1;
+            }
+            if (bad || v < 0) {
+                out.put(key(rec), WriteOutcome.REJECTED);
+                continue;
+            }
+            State st = m.get(rec.id());
+            long stored = st == null || (st.deleted() && st.deletedAt() < rec.timestampMs() - GC_WINDOW_MS) ? -1 : st.version();
+            if (v <= stored) {
+                out.put(key(rec), WriteOutcome.STALE);
+                continue;
+            }
+            m.put(rec.id(), new State(v, rec.value() == null, rec.timestampMs()));
+            out.put(key(rec), WriteOutcome.APPLIED);
+        }
+        return out;
     }
 
     /** The version rules replayed naively over the whole log. */

@@ -1,0 +1,138 @@
+package dev.quarry.cli.bench;
+
+import dev.quarry.ingest.json.Json;
+import dev.quarry.proto.v1.AdminServiceGrpc;
+import dev.quarry.proto.v1.ClusterStatusRequest;
+import dev.quarry.proto.v1.ReplicaStatus;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Freshness lag: produces documents at a fixed rate and, <em>while producing</em>, polls the
+ * cluster status every {@link #POLL_MS} ms; a document counts as searchable when every replica's
+ * visible checkpoint covers its offset, and its lag is the time from the producer's acknowledgement
+ * to the status answer that first showed it covered (an upper bound; the resolution is the poll
+ * interval plus one status round trip).
+ *
+ * <p>Two things a measurement like this can get wrong, and what this one does about them: the
+ * observer must run during production (an observer started after the last send charges every
+ * document with the rest of the production time: lag grows linearly with the run, max = run
+ * length), and pacing must not busy-wait (a spinning sender takes one of two cores away from the
+ * cluster it measures). The sender parks until each document is due; the CPU the bench itself used
+ * (sender, producer I/O thread, observer) is reported beside the result.
+ *
+ * <p>Thread-safety: {@link #run} on one thread; it starts one observer thread; the producer's
+ * callbacks (on its I/O thread) only append to per-partition concurrent queues. Acknowledgements of
+ * one partition arrive in offset order (idempotent producer), so each queue is ordered by offset.
+ */
+final class FreshnessRun {
+    /** Status poll interval: the resolution of the lag (plus one status round trip). */
+    static final long POLL_MS = 25;
+
+    /** Lags in ms, overall and by half of the run (a growing lag means the cluster falls behind). */
+    record Result(double rate, double seconds, Histogram lagMs, Histogram firstHalfMs, Histogram secondHalfMs, double benchCpuCores) {}
+
+    private record Ack(long offset, long nanos, boolean firstHalf) {}
+
+    private FreshnessRun() {}
+
+    static Result run(String index, String topic, List<String> lines, int n, Producer<byte[], byte[]> producer,
+                      AdminServiceGrpc.AdminServiceBlockingStub admin, int replicas, double rate) throws Exception {
+        Map<Integer, Queue<Ack>> acks = new ConcurrentHashMap<>();
+        Histogram all = new Histogram(3);
+        Histogram first = new Histogram(3);
+        Histogram second = new Histogram(3);
+        AtomicReference<Throwable> observerFailure = new AtomicReference<>();
+        long[] recorded = {0};
+        long[] observerCpu = {0};
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        Thread observer = new Thread(() -> {
+            try {
+                long deadline = Long.MAX_VALUE;
+                while (recorded[0] < n) {
+                    List<ReplicaStatus> reps = admin.withDeadlineAfter(10, TimeUnit.SECONDS)
+                            .clusterStatus(ClusterStatusRequest.newBuilder().setIndex(index).setSkipFingerprint(true).build()).getReplicasList();
+                    long now = System.nanoTime();
+                    if (reps.size() == replicas) {
+                        Map<Integer, Long> min = new HashMap<>();
+                        for (ReplicaStatus r : reps) {
+                            r.getCheckpoint().getNextOffsetsMap().forEach((p, off) -> min.merge(p, off, Math::min));
+                        }
+                        for (Map.Entry<Integer, Queue<Ack>> e : acks.entrySet()) {
+                            long covered = min.getOrDefault(e.getKey(), 0L);
+                            Queue<Ack> q = e.getValue();
+                            for (Ack a = q.peek(); a != null && a.offset() < covered; a = q.peek()) {
+                                q.poll();
+                                long ms = Math.max(1, (now - a.nanos()) / 1_000_000);
+                                all.recordValue(ms);
+                                (a.firstHalf() ? first : second).recordValue(ms);
+                                recorded[0]++;
+                            }
+                        }
+                    }
+                    if (deadline == Long.MAX_VALUE && recorded[0] > 0) {
+                        deadline = now + TimeUnit.SECONDS.toNanos(300);
+                    } else if (now > deadline) {
+                        throw new IllegalStateException("documents still not searchable on all replicas after 300 s");
+                    }
+                    TimeUnit.MILLISECONDS.sleep(POLL_MS);
+                }
+            } catch (Throwable t) {
+                observerFailure.set(t);
+            } finally {
+                observerCpu[0] = threads.getCurrentThreadCpuTime();
+            }
+        }, "bench-freshness-observer");
+        long benchCpu0 = benchThreadsCpu(threads);
+        observer.start();
+        long intervalNanos = (long) (1e9 / rate);
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long due = start + i * intervalNanos;
+            for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+                LockSupport.parkNanos(wait);
+            }
+            String line = lines.get(i).replace("\"downloads\": ", "\"downloads\": 1"); // a real change of every document
+            String id = Json.parse(line).get("id").asText();
+            boolean firstHalf = i < n / 2;
+            producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), line.getBytes(StandardCharsets.UTF_8)), (md, ex) -> {
+                if (ex == null) {
+                    acks.computeIfAbsent(md.partition(), p -> new ConcurrentLinkedQueue<>()).add(new Ack(md.offset(), System.nanoTime(), firstHalf));
+                }
+            });
+        }
+        producer.flush();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        observer.join();
+        if (observerFailure.get() != null) {
+            throw new IllegalStateException("freshness observer failed", observerFailure.get());
+        }
+        double benchCpuCores = (benchThreadsCpu(threads) + observerCpu[0] - benchCpu0) / 1e9 / ((System.nanoTime() - start) / 1e9);
+        return new Result(n / seconds, seconds, all, first, second, benchCpuCores);
+    }
+
+    /** CPU nanoseconds of the sending thread (this one) and the bench producer's I/O thread. */
+    private static long benchThreadsCpu(ThreadMXBean threads) {
+        long sum = threads.getCurrentThreadCpuTime();
+        for (var info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().equals("kafka-producer-network-thread | bench")) {
+                long t = threads.getThreadCpuTime(info.getThreadId());
+                sum += Math.max(0, t);
+            }
+        }
+        return sum;
+    }
+}
