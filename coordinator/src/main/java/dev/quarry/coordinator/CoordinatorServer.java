@@ -89,7 +89,7 @@ public final class CoordinatorServer implements AutoCloseable {
         SearchOptions so = config.search();
         FanOut fanOut = new FanOut(channels, new ReplicaSelector(BreakerPolicy.DEFAULTS, so.coordinators()), timers, so.hedging(),
                 new FanOutMetrics(metrics));
-        ResultCache cache = new ResultCache(so.cacheEntries(), so.cacheTtl(), executor, metrics);
+        ResultCache cache = new ResultCache(so.cacheEntries(), so.cacheTtl(), metrics);
         searchHandler = new SearchHandler(routing, fanOut, new CursorCodec(so.cursorSecret()), cache, so.cursorKeepAlive().toMillis(), metrics);
         this.fanOut = fanOut;
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))

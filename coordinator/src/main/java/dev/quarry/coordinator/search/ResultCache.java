@@ -9,14 +9,13 @@ import dev.quarry.proto.v1.SearchResponse;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -24,7 +23,7 @@ import java.util.function.Supplier;
 /**
  * Search results by normalized request plus the shards' visible checkpoints (as far as this
  * coordinator has seen them): a refresh that makes new writes visible on a shard changes the key.
- * Concurrent identical misses share one execution (Caffeine's async loading). Entries live at most
+ * Concurrent identical misses share one execution: the first runs it on its own thread, the others wait for its future. Entries live at most
  * {@code ttl}, which bounds how stale a hit can be when no other query has observed a refresh.
  * Partial results (shard failures) are not kept. A request whose shared execution failed runs
  * once more on its own. Thread-safety: Caffeine's cache and a concurrent map.
@@ -33,20 +32,21 @@ public final class ResultCache {
     private record Key(ByteString request, List<Long> generations) {}
 
     private final AsyncCache<Key, SearchResponse> cache;
-    private final Executor executor;
+    private final Counter hits;
+    private final Counter misses;
     private final boolean enabled;
     /** Per index/shard, the highest visible checkpoint (sum of next offsets) any answer reported. */
     private final Map<String, Long> generations = new ConcurrentHashMap<>();
 
-    public ResultCache(long maxEntries, Duration ttl, Executor executor, MeterRegistry metrics) {
+    public ResultCache(long maxEntries, Duration ttl, MeterRegistry metrics) {
         this.enabled = maxEntries > 0 && !ttl.isZero();
-        this.executor = executor;
+        this.hits = metrics.counter("quarry_search_cache_requests_total", "result", "hit");
+        this.misses = metrics.counter("quarry_search_cache_requests_total", "result", "miss");
         this.cache = Caffeine.newBuilder()
                 .maximumSize(Math.max(1, maxEntries))
                 .expireAfterWrite(ttl.isZero() ? Duration.ofMillis(1) : ttl)
-                .recordStats()
                 .buildAsync();
-        CaffeineCacheMetrics.monitor(metrics, cache, "quarry_search_results");
+        metrics.gauge("quarry_search_cache_entries", cache, c -> c.synchronous().estimatedSize());
     }
 
     /** Notes the checkpoints an answer reflected (keeps the keys moving with refreshes). */
@@ -63,7 +63,25 @@ public final class ResultCache {
             return execute.get();
         }
         Key key = new Key(normalized(req), index.shards().stream().map(s -> generations.getOrDefault(index.name() + "/" + s.shard(), -1L)).toList());
-        CompletableFuture<SearchResponse> f = cache.get(key, (k, ex) -> CompletableFuture.supplyAsync(execute, executor));
+        CompletableFuture<SearchResponse> mine = new CompletableFuture<>();
+        CompletableFuture<SearchResponse> f = cache.asMap().putIfAbsent(key, mine);
+        if (f == null) {
+            // this request leads: it executes on its own thread, identical requests wait for it
+            misses.increment();
+            try {
+                SearchResponse r = execute.get();
+                mine.complete(r);
+                if (r.getShardFailuresCount() > 0) {
+                    cache.asMap().remove(key, mine);
+                }
+                return r;
+            } catch (RuntimeException | Error e) {
+                cache.asMap().remove(key, mine);
+                mine.completeExceptionally(e);
+                throw e;
+            }
+        }
+        hits.increment();
         SearchResponse r;
         try {
             r = f.get(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)), TimeUnit.NANOSECONDS);
@@ -76,9 +94,6 @@ public final class ResultCache {
             // the shared execution failed (maybe under another caller's shorter deadline): run this one alone
             return execute.get();
         }
-        if (r.getShardFailuresCount() > 0) {
-            cache.synchronous().asMap().remove(key, r);
-        }
         return r;
     }
 
@@ -87,8 +102,10 @@ public final class ResultCache {
         return req.toBuilder().setQuery(req.getQuery().strip()).build().toByteString();
     }
 
-    /** For tests and metrics. */
+    /** Share of cacheable requests answered by an entry or a shared execution. */
     public double hitRatio() {
-        return cache.synchronous().stats().hitRate();
+        double h = hits.count();
+        double total = h + misses.count();
+        return total == 0 ? 0 : h / total;
     }
 }

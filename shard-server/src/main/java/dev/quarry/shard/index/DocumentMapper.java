@@ -8,6 +8,7 @@ import org.apache.lucene.document.Document;
 import org.apache.lucene.document.DoublePoint;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.SortedNumericDocValuesField;
@@ -35,6 +36,8 @@ public final class DocumentMapper {
         d.add(new StringField(FieldNames.ID, doc.id(), Field.Store.YES));
         d.add(new SortedDocValuesField(FieldNames.ID, new BytesRef(doc.id())));
         d.add(new StoredField(FieldNames.SOURCE, doc.sourceJson()));
+        // the fetch reads the source from doc values: no block decompression per hit (see HitLoader)
+        d.add(new BinaryDocValuesField(FieldNames.SOURCE, new BytesRef(doc.sourceJson())));
         d.add(new NumericDocValuesField(FieldNames.VERSION, version));
         for (Map.Entry<String, List<Object>> e : doc.values().entrySet()) {
             FieldType type = schema.fields().get(e.getKey());

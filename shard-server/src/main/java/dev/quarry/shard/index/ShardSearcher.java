@@ -81,14 +81,13 @@ public final class ShardSearcher {
                     .setTotalHitsRelation(top.totalHits.relation() == TotalHits.Relation.EQUAL_TO ? TotalHitsRelation.EQ : TotalHitsRelation.GTE)
                     .setCheckpoint(p.checkpoint().toProto())
                     .setSearcherVersion(p.version());
-            StoredFields stored = s.storedFields();
-            for (ScoreDoc sd : top.scoreDocs) {
-                Document d = stored.document(sd.doc);
-                FieldDoc fd = (FieldDoc) sd;
+            HitLoader.Loaded[] loaded = HitLoader.load(s.getIndexReader(), top.scoreDocs, s.storedFields());
+            for (int i = 0; i < top.scoreDocs.length; i++) {
+                FieldDoc fd = (FieldDoc) top.scoreDocs[i];
                 out.addHits(ShardHit.newBuilder()
-                        .setId(d.get(FieldNames.ID))
+                        .setId(loaded[i].id())
                         .setScore(scoreOf(fd))
-                        .setSourceJson(filterSource(d.get(FieldNames.SOURCE), fields))
+                        .setSourceJson(filterSource(loaded[i].source(), fields))
                         .addAllSortValues(sort.values(fd)));
             }
             return out.build();
