@@ -112,6 +112,13 @@ public final class ShardWriter implements RecordApplier, Closeable {
     private long lastRefreshMs;
     private long lastCommitMs;
     private boolean changedSinceRefresh;
+    /** Apply thread: when documents last changed, and whether the idle merge ran since. */
+    private long lastChangeMs;
+    private boolean mergedSinceChange;
+    /** Quiet time after which a shard merges to one segment. */
+    static final long IDLE_MERGE_AFTER_MS = 30_000;
+    /** Larger shards are left to the merge policy (a full rewrite would take too long). */
+    static final int IDLE_MERGE_MAX_DOCS = 5_000_000;
     private boolean changedSinceCommit;
     /** Newest Kafka timestamp applied: the clock of the tombstone GC window (apply thread). */
     private long maxTimestampMs = Long.MIN_VALUE;
@@ -152,6 +159,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
         this.outcomes.startAt(committed.nextOffsets());
         this.lastRefreshMs = clock.millis();
         this.lastCommitMs = lastRefreshMs;
+        this.lastChangeMs = lastRefreshMs;
         this.appliedCounter = metrics.counter("quarry_ingest_applied_total", tags);
         this.refreshTimer = metrics.timer("quarry_shard_refresh", tags);
         this.commitTimer = metrics.timer("quarry_shard_commit", tags);
@@ -188,6 +196,8 @@ public final class ShardWriter implements RecordApplier, Closeable {
         if (!batch.isEmpty()) {
             changedSinceRefresh = true;
             changedSinceCommit = true;
+            lastChangeMs = clock.millis();
+            mergedSinceChange = false;
         }
     }
 
@@ -249,6 +259,36 @@ public final class ShardWriter implements RecordApplier, Closeable {
             lastCommitMs = now;
             changedSinceCommit = false;
             inFlightCommit = committer.submit(this::periodicCommit);
+        } else if (!mergedSinceChange && now - lastChangeMs >= IDLE_MERGE_AFTER_MS && (inFlightCommit == null || inFlightCommit.isDone())) {
+            mergedSinceChange = true;
+            inFlightCommit = committer.submit(this::idleMerge);
+        }
+    }
+
+    /**
+     * A shard that has taken no writes for {@link #IDLE_MERGE_AFTER_MS} is merged down to one segment
+     * (when it holds at most {@link #IDLE_MERGE_MAX_DOCS} documents): every query then does one term
+     * lookup per term instead of one per segment, and deleted documents stop counting in the scoring
+     * statistics. Runs on the commit thread; writes arriving meanwhile are applied as usual.
+     */
+    private void idleMerge() {
+        try {
+            int segments;
+            org.apache.lucene.search.IndexSearcher current = searchers.acquire();
+            try {
+                segments = current.getIndexReader().leaves().size();
+            } finally {
+                searchers.release(current);
+            }
+            if (segments <= 1 || writer.getDocStats().maxDoc > IDLE_MERGE_MAX_DOCS) {
+                return;
+            }
+            long t0 = System.nanoTime();
+            writer.forceMerge(1, true);
+            refreshRequested = true;
+            log.info("[{}] idle: merged {} segments into one in {} ms", name, segments, (System.nanoTime() - t0) / 1_000_000);
+        } catch (IOException | RuntimeException e) {
+            log.warn("[{}] idle merge failed: {}", name, e.toString());
         }
     }
 
