@@ -115,8 +115,8 @@ public final class Delta {
 
   /**
    * Calls {@code visitor} with (folded suffix from a match start, change) for every match start
-   * whose suffix begins with {@code foldedPrefix}; the typo search's candidates (its first char
-   * is not fuzzy), without scanning the whole delta.
+   * whose suffix begins with {@code foldedPrefix} (every match start for the empty prefix), in
+   * suffix order.
    */
   public void forEachSuffix(String foldedPrefix, java.util.function.BiConsumer<String, DeltaChange> visitor) {
     for (Map.Entry<SuffixKey, DeltaChange> e : bySuffix.tailMap(new SuffixKey(foldedPrefix, ""), true).entrySet()) {

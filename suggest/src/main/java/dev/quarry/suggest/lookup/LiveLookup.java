@@ -22,8 +22,8 @@ import java.util.Set;
  * exact), and their live entries are merged with the snapshot's top k by (weight desc, text asc).
  *
  * <p>Typo: the same over the typo matches, excluding the texts already answered exactly. In the
- * delta, the candidates are the match starts beginning with the query's first char (one range
- * scan; the first char is not fuzzy), each checked with {@link TypoRule#prefixDistance}.
+ * delta, every match start is a candidate (any char may be edited, the first one included), each
+ * checked with {@link TypoRule#prefixDistance}, whose cheap pre-test rejects most at once.
  *
  * <p>Stateless; safe for any thread.
  */
@@ -74,8 +74,7 @@ public final class LiveLookup {
       char[] query = fq.toCharArray();
       int[] a = new int[query.length + 1];
       int[] b = new int[query.length + 1];
-      // The first char is not fuzzy: only match starts beginning with it can match.
-      delta.forEachSuffix(fq.substring(0, 1), (suffix, c) -> {
+      delta.forEachSuffix("", (suffix, c) -> {
         if (!candidates.containsKey(c.text())
             && TypoRule.prefixDistance(query, suffix, 0, maxEdits, a, b) <= maxEdits) {
           candidates.put(c.text(), c);
