@@ -34,8 +34,9 @@ final class TypoSearcher {
   private final char[] query;
   private final int n;
   private final int maxEdits;
-  /** rows[d]: the row after d chars of the current path. */
+  /** rows[d]: the row after d chars of the current path; mins[d] its smallest cell. */
   private final int[][] rows;
+  private final int[] mins;
   /** arcs[l]: the arc read at byte depth l of the current path. */
   private FST.Arc<Long>[] arcs;
   private final byte[] scratch = new byte[3];
@@ -54,6 +55,7 @@ final class TypoSearcher {
     this.maxEdits = maxEdits;
     // A row dies once its first cell (the path length) exceeds maxEdits beyond the query's length.
     this.rows = new int[n + maxEdits + 2][n + 1];
+    this.mins = new int[n + maxEdits + 2];
     this.arcs = newArcs(3 * (n + maxEdits + 2) + 1);
     for (int i = 0; i <= n; i++) {
       rows[0][i] = i;
@@ -88,7 +90,7 @@ final class TypoSearcher {
   private void visit(FST.Arc<Long> node, long cost, int depth, int level, int partial, int remaining)
       throws IOException {
     int[] row = rows[depth];
-    if (remaining == 0 && min(row) == maxEdits) {
+    if (remaining == 0 && mins[depth] == maxEdits) {
       visitTargeted(node, cost, depth, level, row);
       return;
     }
@@ -163,6 +165,7 @@ final class TypoSearcher {
     if (next[n] <= maxEdits) {
       addSeed(child, cost);
     } else if (min <= maxEdits) {
+      mins[depth + 1] = min;
       visit(child, cost, depth + 1, level, 0, 0);
     }
   }
@@ -190,14 +193,6 @@ final class TypoSearcher {
       a = arcs[level] = new FST.Arc<>();
     }
     return a;
-  }
-
-  private static int min(int[] row) {
-    int m = row[0];
-    for (int i = 1; i < row.length; i++) {
-      m = Math.min(m, row[i]);
-    }
-    return m;
   }
 
   @SuppressWarnings("unchecked")
