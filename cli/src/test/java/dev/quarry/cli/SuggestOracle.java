@@ -13,8 +13,8 @@ import org.apache.lucene.analysis.miscellaneous.ASCIIFoldingFilter;
  * one entry per distinct text (max weight over its documents, smallest id on a tie); a text matches
  * when its folded form, from the start or from the start of any word, starts with the folded query;
  * ranked by weight desc, then text asc. When fewer than k match and the folded query has 4+ chars
- * (8+), the places left go to typo matches: texts with some prefix, from a word start and beginning
- * with the query's first char, within 1 (2) Levenshtein edits of the folded query, ranked the same way among themselves.
+ * (8+), the places left go to typo matches: texts with some prefix, from a word start, within 1 (2)
+ * Levenshtein edits of the folded query (the first char may be edited too), ranked the same way among themselves.
  */
 final class SuggestOracle {
     record Entry(String text, long weight, String id) {}
@@ -54,8 +54,8 @@ final class SuggestOracle {
     static boolean typoMatches(String text, String q, int maxEdits) {
         for (int i = 0; i < text.length(); i++) {
             boolean wordStart = i == 0 || (Character.isLetterOrDigit(text.charAt(i)) && !Character.isLetterOrDigit(text.charAt(i - 1)));
-            if (!wordStart || text.charAt(i) != q.charAt(0)) {
-                continue; // the first char is not fuzzy
+            if (!wordStart) {
+                continue;
             }
             String rest = text.substring(i, Math.min(text.length(), i + q.length() + maxEdits));
             int[] prev = new int[rest.length() + 1];

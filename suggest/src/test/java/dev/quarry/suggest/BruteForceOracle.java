@@ -101,14 +101,14 @@ public final class BruteForceOracle {
   }
 
   /**
-   * Some prefix of the folded text, taken from position 0 or a word start and beginning with the
-   * folded q's first char, is within {@code maxEdits} Levenshtein edits of the folded q: every
-   * start, every end, a full distance table.
+   * Some prefix of the folded text, taken from position 0 or a word start, is within {@code
+   * maxEdits} Levenshtein edits (insert, delete, substitute one char; any char, the first one
+   * included) of the folded q: every start, every end, a full distance table.
    */
   static boolean typoMatches(String foldedText, String foldedQuery, int maxEdits) {
     for (int i = 0; i < foldedText.length(); i++) {
-      if (!isStart(foldedText, i) || foldedText.charAt(i) != foldedQuery.charAt(0)) {
-        continue; // the first char is not fuzzy
+      if (!isStart(foldedText, i)) {
+        continue;
       }
       // Row a.length() of the full table holds the distance from q to every prefix of the rest.
       int end = Math.min(foldedText.length(), i + foldedQuery.length() + maxEdits);

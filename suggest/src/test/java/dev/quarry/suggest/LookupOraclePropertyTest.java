@@ -22,7 +22,7 @@ import net.jqwik.api.Tuple;
  * deletes applied in batches, each batch followed by a rebuild. Queries are every substring of
  * length 1..5 of every text ever written (so word starts, mid-word positions and cross-word
  * prefixes are all tried), in three casings, plus typo variants (one or two edits of substrings of
- * length 3..9) and a few fixed ones. Every query is checked before the rebuild (snapshot + delta)
+ * length 3..9, the first char edited too) and a few fixed ones. Every query is checked before the rebuild (snapshot + delta)
  * and after it.
  */
 class LookupOraclePropertyTest {
@@ -42,7 +42,8 @@ class LookupOraclePropertyTest {
           "ab ab", "Straße", "strasse", "x y z", "1a", "-", "A");
   private static final List<String> FIXED_QUERIES =
       List.of("a", "A", "-", " ", "É", "ss", "ae", "react d", "dom x", "@", "/node", "a-a", "b a",
-          "raect", "reac-dim", "emlie", "strase", "typesnode", "@tpyes/node", "a-a-b", "xyzw");
+          "raect", "reac-dim", "emlie", "strase", "typesnode", "@tpyes/node", "a-a-b", "xyzw",
+          "xeact", "eact", "rreact", "ypes/node", "zmile", "dreact-dom", "1b a");
 
   @Property(tries = 250)
   void lookupAgreesWithTheOracle(
@@ -95,6 +96,9 @@ class LookupOraclePropertyTest {
           queries.add(q.substring(0, m) + "b" + q.substring(m)); // insert
           queries.add("z" + q.substring(1, len - 1) + "a"); // two substitutions
           queries.add(q + "ab"); // two inserts at the end
+          queries.add("x" + q.substring(1)); // the first char substituted
+          queries.add("a" + q); // a char inserted before the first
+          queries.add(q.substring(1, m) + "a" + q.substring(m + 1)); // first deleted, one substituted
         }
       }
     }

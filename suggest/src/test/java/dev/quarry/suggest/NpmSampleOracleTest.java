@@ -97,6 +97,7 @@ class NpmSampleOracleTest {
     BruteForceOracle.Corpus oracle = BruteForceOracle.of(docs);
     int wordStartPrefixes = 0;
     int typoQueries = 0;
+    int firstCharTypos = 0;
     for (int i = 0; i < prefixCount; i++) {
       String name = names.get(random.nextInt(names.size()));
       int from = 0;
@@ -115,7 +116,8 @@ class NpmSampleOracleTest {
       int len = 1 + random.nextInt(Math.min(9, name.length() - from));
       String q = name.substring(from, from + len);
       if (len >= 4 && random.nextInt(3) == 0) { // a typo: substitute, delete or insert one char
-        int at = 1 + random.nextInt(len - 1);
+        int at = random.nextBoolean() ? 0 : 1 + random.nextInt(len - 1); // the first char half the time
+        firstCharTypos += at == 0 ? 1 : 0;
         q = switch (random.nextInt(3)) {
           case 0 -> q.substring(0, at) + "q" + q.substring(at + 1);
           case 1 -> q.substring(0, at) + q.substring(at + 1);
@@ -131,6 +133,7 @@ class NpmSampleOracleTest {
     }
     assertThat(wordStartPrefixes).isGreaterThan(prefixCount / 10);
     assertThat(typoQueries).isGreaterThan(prefixCount / 20);
+    assertThat(firstCharTypos).isGreaterThan(prefixCount / 50);
   }
 
   private static Map<String, Doc> read(InputStream in, int maxLines) throws IOException {

@@ -100,8 +100,19 @@ class WeightSemanticsTest {
     assertThat(index.lookup("dom x", 10)).extracting(Suggestion::text).containsExactly("react dom xyz");
     assertThat(index.lookup("node", 10)).extracting(Suggestion::text).containsExactly("@types/node");
     assertThat(index.lookup("@TYPES", 10)).extracting(Suggestion::text).containsExactly("@types/node");
-    assertThat(index.lookup("ypes", 10)).as("one insert from \"types\", but the first char is not fuzzy")
-        .isEmpty();
+    assertThat(index.lookup("ypes", 10)).as("one edit from \"types\": the first char deleted")
+        .extracting(Suggestion::text).containsExactly("@types/node");
+    assertThat(index.lookup("xeact", 10)).as("the first char substituted").extracting(Suggestion::text)
+        .containsExactly("react-dom", "react dom xyz");
+    assertThat(index.lookup("yola", 10)).as("the first char of a later word substituted")
+        .extracting(Suggestion::text).containsExactly("Émile Zola");
+    assertThat(index.lookup("ereact", 10)).as("a char inserted before the first")
+        .extracting(Suggestion::text).containsExactly("react-dom", "react dom xyz");
+    assertThat(index.lookup("xemile", 10)).as("a char inserted before the first")
+        .extracting(Suggestion::text).containsExactly("Émile Zola");
+    assertThat(index.lookup("xmile zoxa", 10)).as("2 edits from 8 chars, the first char one of them")
+        .extracting(Suggestion::text).containsExactly("Émile Zola");
+    assertThat(index.lookup("xmile zxxa", 10)).as("3 edits: too many").isEmpty();
     assertThat(index.lookup("tpyes", 10)).as("2 substitutions: too many for 5 chars").isEmpty();
     assertThat(index.lookup("typs", 10)).as("one insert").extracting(Suggestion::text).containsExactly("@types/node");
     assertThat(index.lookup("ype", 10)).as("3 chars: no typo tolerance").isEmpty();

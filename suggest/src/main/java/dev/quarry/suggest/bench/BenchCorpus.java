@@ -78,7 +78,11 @@ final class BenchCorpus {
     return out;
   }
 
-  /** {@code count} prefixes of length {@code len}, cut from random names (at a word start half the time). */
+  /**
+   * {@code count} prefixes of length {@code len}, cut from the start of names drawn at random
+   * (uniformly, so mostly long-tail names); the start, because the WFST baseline matches phrase
+   * starts only.
+   */
   static String[] prefixes(List<Suggestion> entries, int len, int count, long seed) {
     Random random = new Random(seed);
     String[] out = new String[count];

@@ -40,6 +40,8 @@ public final class Delta {
   private final ConcurrentHashMap<String, DeltaChange> byText = new ConcurrentHashMap<>();
   private final ConcurrentSkipListMap<SuffixKey, DeltaChange> bySuffix = new ConcurrentSkipListMap<>();
   private volatile long version;
+  /** The last typo view built, possibly of an older version; replaced lazily by {@link #suffixView}. */
+  private volatile SuffixView view;
   private volatile long oldestMillis = Long.MAX_VALUE;
 
   /** An empty delta. */
@@ -114,18 +116,19 @@ public final class Delta {
   }
 
   /**
-   * Calls {@code visitor} with (folded suffix from a match start, change) for every match start
-   * whose suffix begins with {@code foldedPrefix}; the typo search's candidates (its first char
-   * is not fuzzy), without scanning the whole delta.
+   * Every match start as an array-backed {@link SuffixView} for the typo search, as of the current
+   * {@link #version}: built on the first call after a change (O(match starts)), then shared. Racing
+   * callers may both build one; either is fine. Read before a change commits, a view may lack it
+   * or hold part of it, like any reader racing a write; the next version replaces it.
    */
-  public void forEachSuffix(String foldedPrefix, java.util.function.BiConsumer<String, DeltaChange> visitor) {
-    for (Map.Entry<SuffixKey, DeltaChange> e : bySuffix.tailMap(new SuffixKey(foldedPrefix, ""), true).entrySet()) {
-      if (!e.getKey().suffix().startsWith(foldedPrefix)) {
-        break;
-      }
-      DeltaChange latest = byText.get(e.getKey().text());
-      visitor.accept(e.getKey().suffix(), latest != null ? latest : e.getValue());
+  public SuffixView suffixView() {
+    long current = version; // read first: the keys iterated next include every change up to it
+    SuffixView v = view;
+    if (v == null || v.version() != current) {
+      v = SuffixView.of(current, bySuffix.keySet());
+      view = v;
     }
+    return v;
   }
 
   /**

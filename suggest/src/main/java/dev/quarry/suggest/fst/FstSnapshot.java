@@ -98,19 +98,20 @@ public final class FstSnapshot {
    * Top {@code k} entries that {@code filter} accepts among those with a typo match: some prefix of
    * the folded text from one of its match starts is within {@code maxEdits} Levenshtein edits of
    * {@code foldedQuery} (see {@link TypoSearcher}). Exact matches are typo matches too (0 edits);
-   * callers that rank them apart filter them out.
+   * callers that rank them apart filter them out. The top k below the seeds is searched as in
+   * {@link #topK(String, int, RankFilter)}, with the same bounded queue and retry.
    */
   public List<Suggestion> typoTopK(String foldedQuery, int maxEdits, int k, RankFilter filter) {
     if (fst == null || k <= 0 || foldedQuery.length() <= maxEdits) {
       return List.of();
     }
     try {
-      List<Integer> ranks = new TypoSearcher(fst, fst.getBytesReader(), foldedQuery, maxEdits).search(k, filter);
-      Suggestion[] out = new Suggestion[ranks.size()];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = byRank[ranks.get(i)];
+      FST.BytesReader reader = fst.getBytesReader();
+      TypoSearcher typos = new TypoSearcher(fst, reader, foldedQuery, maxEdits).collect();
+      if (typos.seeds() == 0) {
+        return List.of();
       }
-      return List.of(out);
+      return searchWithRetry(k, filter, depth -> new RankSearcher(fst, reader, k, depth, filter).search(typos));
     } catch (IOException e) {
       throw new UncheckedIOException("reading an on-heap FST failed", e);
     }

@@ -68,6 +68,17 @@ final class RankSearcher {
     return drain();
   }
 
+  /**
+   * Searches below every seed of {@code typos}: each seed (its last arc, its cost) is queued as a
+   * partial path, as the children of the start node are in {@link #search(FST.Arc, long)}.
+   */
+  Ranks search(TypoSearcher typos) throws IOException {
+    for (int i = 0; i < typos.seeds(); i++) {
+      offer(typos.seedCost(i), typos.seedArc(i));
+    }
+    return drain();
+  }
+
   private void seed(FST.Arc<Long> from, long startCost) throws IOException {
     FST.Arc<Long> arc = fst.readFirstTargetArc(from, new FST.Arc<>(), in);
     while (true) {

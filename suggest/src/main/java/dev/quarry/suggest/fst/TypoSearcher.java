@@ -1,159 +1,116 @@
 package dev.quarry.suggest.fst;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.PriorityQueue;
-import java.util.Set;
+import java.util.Arrays;
 import org.apache.lucene.util.fst.FST;
 
 /**
- * Top-k typo matches, best first, in one search: a best-first walk of the FST whose queued paths
- * carry the row of the edit-distance table (Levenshtein: insert, delete or substitute one char)
- * between the folded query and the path's chars (decoded from {@link KeyEncoding} bytes). A path's
- * cost is the summed output so far, which Lucene's FST makes the smallest rank below it, so costs
- * are lower bounds and the queue pops in rank order.
+ * Finds where typo matches start in the FST: every node whose path from the root, decoded from
+ * {@link KeyEncoding} bytes, is a word-start prefix within {@code maxEdits} Levenshtein edits
+ * (insert, delete or substitute one char; see {@code TypoRule}) of the folded query, taking the
+ * shallowest such node on each path. Every key below such a node is a typo match, and together
+ * they are all of them; {@link RankSearcher} then takes the top k below these <em>seeds</em>, as
+ * Lucene's {@code FuzzySuggester} does after its automaton intersection.
  *
- * <p>The first char of a match is not fuzzy (as with Lucene's {@code FuzzySuggester} default of
- * one non-fuzzy prefix char): the search starts below the query's first char. Without that rule
- * every first char of the alphabet had to be explored and a typo lookup on the npm corpus cost
- * about 0.5 ms instead of tens of microseconds.
+ * <p>Algorithm: a depth-first walk from the root carrying the row of the edit-distance table
+ * between the query and the path so far. A row that ends within {@code maxEdits} makes the node a
+ * seed (the walk stops there); a row everywhere above it ends the branch. Every char may be edited,
+ * the first one included. A row whose minimum is {@code maxEdits} has no edit left for an unknown
+ * char, so only the query chars {@code q[i-1]} with {@code row[i-1] == maxEdits} can extend it:
+ * their arcs are looked up ({@code findTargetArc}) rather than every arc read. With 1 edit, only
+ * the nodes on the query's own path are read in full; each of their other children is followed
+ * by direct lookups until it dies or is accepted. The walk allocates nothing per node: one row and
+ * one arc per depth, reused.
  *
- * <p>A path whose row ends within {@code maxEdits} is <em>accepted</em>: some prefix of the text is
- * close enough, so every key below matches; from there on it is completed as in {@link
- * RankSearcher} (follow the zero-output arcs, queue the others as accepted). A path whose row is
- * everywhere above {@code maxEdits} is dropped: no extension can come back. Popping an accepted
- * path that reaches a final arc yields its rank; results come out in ascending rank, so the search
- * stops after {@code k} accepted (by the filter) distinct ranks, having expanded only the nodes
- * whose best entry ranks above the k-th result. One entry reachable from several word starts
- * yields the same rank more than once; a set of seen ranks drops the repeats.
+ * <p>Seeds never nest (the walk stops at the first acceptance), so every key lies below at most
+ * one seed and an entry is reached at most once per word start, as in a prefix search.
  *
  * <p>Thread-safety: one instance per lookup, confined to the calling thread.
  */
 final class TypoSearcher {
 
-  /** A queued path: cost, the arc just taken, and either a row (still matching) or accepted. */
-  private static final class Path {
-    final long cost;
-    final long order;
-    final FST.Arc<Long> arc = new FST.Arc<>();
-    final int[] row; // null when accepted
-    final int partial; // bits of a multi-byte char read so far
-    final int remaining; // bytes of that char still to read
-
-    Path(long cost, long order, FST.Arc<Long> arc, int[] row, int partial, int remaining) {
-      this.cost = cost;
-      this.order = order;
-      this.arc.copyFrom(arc);
-      this.row = row;
-      this.partial = partial;
-      this.remaining = remaining;
-    }
-  }
-
   private final FST<Long> fst;
   private final FST.BytesReader in;
   private final char[] query;
+  private final int n;
   private final int maxEdits;
-  private final PriorityQueue<Path> queue =
-      new PriorityQueue<>((a, b) -> a.cost != b.cost ? Long.compare(a.cost, b.cost) : Long.compare(a.order, b.order));
-  private long nextOrder;
-  private final FST.Arc<Long> child = new FST.Arc<>();
+  /** rows[d]: the row after d chars of the current path; mins[d] its smallest cell. */
+  private final int[][] rows;
+  private final int[] mins;
+  /** arcs[l]: the arc read at byte depth l of the current path. */
+  private FST.Arc<Long>[] arcs;
+  private final byte[] scratch = new byte[3];
+  private long[] seedCosts = new long[16];
+  private FST.Arc<Long>[] seedArcs = newArcs(16);
+  private int seeds;
 
   TypoSearcher(FST<Long> fst, FST.BytesReader in, String foldedQuery, int maxEdits) {
+    if (foldedQuery.length() <= maxEdits) {
+      throw new IllegalArgumentException("the query is too short for typo matching");
+    }
     this.fst = fst;
     this.in = in;
     this.query = foldedQuery.toCharArray();
+    this.n = query.length;
     this.maxEdits = maxEdits;
+    // A row dies once its first cell (the path length) exceeds maxEdits beyond the query's length.
+    this.rows = new int[n + maxEdits + 2][n + 1];
+    this.mins = new int[n + maxEdits + 2];
+    this.arcs = newArcs(3 * (n + maxEdits + 2) + 1);
+    for (int i = 0; i <= n; i++) {
+      rows[0][i] = i;
+    }
   }
 
-  /** The best {@code k} ranks with a typo match that {@code filter} accepts, ascending. */
-  List<Integer> search(int k, RankFilter filter) throws IOException {
-    int[] first = new int[query.length + 1];
-    for (int i = 0; i < first.length; i++) {
-      first[i] = i;
-    }
-    if (first[query.length] <= maxEdits) {
-      throw new IllegalArgumentException("the query is too short for typo matching");
-    }
-    // The first char is not fuzzy: walk it exactly, then search with the row after it.
-    FST.Arc<Long> arc = fst.getFirstArc(new FST.Arc<>());
-    byte[] bytes = new byte[3];
-    long cost = 0;
-    int len = KeyEncoding.encode(query[0], bytes, 0);
-    for (int b = 0; b < len; b++) {
-      if (fst.findTargetArc(bytes[b] & 0xFF, arc, arc, in) == null) {
-        return List.of();
-      }
-      cost += arc.output();
-    }
-    int[] row = new int[first.length];
-    row[0] = 1;
-    for (int i = 1; i < row.length; i++) {
-      row[i] = Math.min(Math.min(first[i] + 1, row[i - 1] + 1), first[i - 1] + (query[i - 1] == query[0] ? 0 : 1));
-    }
-    if (row[query.length] <= maxEdits) {
-      queue.add(new Path(cost, nextOrder++, arc, null, 0, 0));
-    } else {
-      expand(arc, cost, row, 0, 0);
-    }
-    List<Integer> ranks = new ArrayList<>(k);
-    Set<Integer> seen = new HashSet<>();
-    while (ranks.size() < k && !queue.isEmpty()) {
-      Path path = queue.poll();
-      if (path.row != null) {
-        expand(path.arc, path.cost, path.row, path.partial, path.remaining);
-        continue;
-      }
-      FST.Arc<Long> walk = path.arc;
-      while (walk.label() != FST.END_LABEL) { // complete the accepted path along zero outputs
-        fst.readFirstTargetArc(walk, walk, in);
-        FST.Arc<Long> zero = null;
-        while (true) {
-          if (walk.output() == 0 && zero == null) {
-            zero = new FST.Arc<Long>().copyFrom(walk);
-          } else {
-            queue.add(new Path(path.cost + walk.output(), nextOrder++, walk, null, 0, 0));
-          }
-          if (walk.isLast()) {
-            break;
-          }
-          fst.readNextArc(walk, in);
-        }
-        if (zero == null) {
-          throw new IllegalStateException("FST node without a zero-output arc");
-        }
-        walk.copyFrom(zero);
-      }
-      int rank = (int) path.cost;
-      if (seen.add(rank) && filter.accept(rank)) {
-        ranks.add(rank);
-      }
-    }
-    return ranks;
+  /** Collects the seeds; call once. */
+  TypoSearcher collect() throws IOException {
+    visit(fst.getFirstArc(new FST.Arc<>()), 0, 0, 0, 0, 0);
+    return this;
   }
 
-  /** Queues the children of {@code node}'s target that can still match. */
-  private void expand(FST.Arc<Long> node, long cost, int[] row, int partial, int remaining)
+  /** The number of seeds found. */
+  int seeds() {
+    return seeds;
+  }
+
+  /** Seed {@code i}'s arc (the last one of its path); callers copy it. */
+  FST.Arc<Long> seedArc(int i) {
+    return seedArcs[i];
+  }
+
+  /** Seed {@code i}'s cost: the summed outputs of its path, i.e. the best rank below it. */
+  long seedCost(int i) {
+    return seedCosts[i];
+  }
+
+  /**
+   * Walks below {@code node} (reached at {@code cost}) after {@code depth} chars and {@code level}
+   * bytes; {@code remaining} > 0 means inside a multi-byte char whose bits so far are {@code partial}.
+   */
+  private void visit(FST.Arc<Long> node, long cost, int depth, int level, int partial, int remaining)
       throws IOException {
-    fst.readFirstTargetArc(node, child, in);
+    int[] row = rows[depth];
+    if (remaining == 0 && mins[depth] == maxEdits) {
+      visitTargeted(node, cost, depth, level, row);
+      return;
+    }
+    FST.Arc<Long> child = fst.readFirstTargetArc(node, arc(level + 1), in);
     while (true) {
       int label = child.label();
       boolean separator = remaining == 0 && label == KeyEncoding.SEPARATOR;
       if (label != FST.END_LABEL && !separator) {
         long childCost = cost + child.output();
         if (remaining == 0 && label < 0x80) {
-          step(childCost, row, (char) label);
+          step(child, childCost, depth, level + 1, (char) label);
         } else if (remaining == 0) {
           boolean three = label >= 0xE0;
-          queue.add(new Path(childCost, nextOrder++, child, row, label & (three ? 0x0F : 0x1F), three ? 2 : 1));
+          visit(child, childCost, depth, level + 1, label & (three ? 0x0F : 0x1F), three ? 2 : 1);
         } else {
           int value = (partial << 6) | (label & 0x3F);
           if (remaining == 1) {
-            step(childCost, row, (char) value);
+            step(child, childCost, depth, level + 1, (char) value);
           } else {
-            queue.add(new Path(childCost, nextOrder++, child, row, value, remaining - 1));
+            visit(child, childCost, depth, level + 1, value, remaining - 1);
           }
         }
       }
@@ -164,20 +121,82 @@ final class TypoSearcher {
     }
   }
 
-  /** Extends {@code row} by {@code c}: queues the child accepted, still matching, or not at all. */
-  private void step(long cost, int[] row, char c) {
-    int[] next = new int[row.length];
+  /** No edit left for an unknown char: follow only the query chars that extend a row cell. */
+  private void visitTargeted(FST.Arc<Long> node, long cost, int depth, int level, int[] row)
+      throws IOException {
+    FST.Arc<Long> child = arc(level + 1);
+    next:
+    for (int i = 1; i <= n; i++) {
+      if (row[i - 1] != maxEdits) {
+        continue;
+      }
+      char c = query[i - 1];
+      for (int j = 1; j < i; j++) {
+        if (row[j - 1] == maxEdits && query[j - 1] == c) {
+          continue next; // already followed
+        }
+      }
+      int len = KeyEncoding.encode(c, scratch, 0);
+      if (fst.findTargetArc(scratch[0] & 0xFF, node, child, in) == null) {
+        continue;
+      }
+      long childCost = cost + child.output();
+      for (int b = 1; b < len; b++) {
+        if (fst.findTargetArc(scratch[b] & 0xFF, child, child, in) == null) {
+          continue next;
+        }
+        childCost += child.output();
+      }
+      step(child, childCost, depth, level + 1, c);
+    }
+  }
+
+  /** Extends the row at {@code depth} by {@code c}: a seed, a branch to walk, or nothing. */
+  private void step(FST.Arc<Long> child, long cost, int depth, int level, char c) throws IOException {
+    int[] row = rows[depth];
+    int[] next = rows[depth + 1];
     next[0] = row[0] + 1;
     int min = next[0];
-    for (int i = 1; i <= query.length; i++) {
+    for (int i = 1; i <= n; i++) {
       int v = Math.min(Math.min(row[i] + 1, next[i - 1] + 1), row[i - 1] + (query[i - 1] == c ? 0 : 1));
       next[i] = v;
       min = Math.min(min, v);
     }
-    if (next[query.length] <= maxEdits) {
-      queue.add(new Path(cost, nextOrder++, child, null, 0, 0));
+    if (next[n] <= maxEdits) {
+      addSeed(child, cost);
     } else if (min <= maxEdits) {
-      queue.add(new Path(cost, nextOrder++, child, next, 0, 0));
+      mins[depth + 1] = min;
+      visit(child, cost, depth + 1, level, 0, 0);
     }
+  }
+
+  private void addSeed(FST.Arc<Long> arc, long cost) {
+    if (seeds == seedCosts.length) {
+      seedCosts = Arrays.copyOf(seedCosts, seeds * 2);
+      seedArcs = Arrays.copyOf(seedArcs, seeds * 2);
+    }
+    seedCosts[seeds] = cost;
+    FST.Arc<Long> copy = seedArcs[seeds];
+    if (copy == null) {
+      copy = seedArcs[seeds] = new FST.Arc<>();
+    }
+    copy.copyFrom(arc);
+    seeds++;
+  }
+
+  private FST.Arc<Long> arc(int level) {
+    if (level >= arcs.length) {
+      arcs = Arrays.copyOf(arcs, level * 2);
+    }
+    FST.Arc<Long> a = arcs[level];
+    if (a == null) {
+      a = arcs[level] = new FST.Arc<>();
+    }
+    return a;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static FST.Arc<Long>[] newArcs(int size) {
+    return (FST.Arc<Long>[]) new FST.Arc<?>[size];
   }
 }

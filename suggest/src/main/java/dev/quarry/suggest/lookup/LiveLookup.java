@@ -22,8 +22,9 @@ import java.util.Set;
  * exact), and their live entries are merged with the snapshot's top k by (weight desc, text asc).
  *
  * <p>Typo: the same over the typo matches, excluding the texts already answered exactly. In the
- * delta, the candidates are the match starts beginning with the query's first char (one range
- * scan; the first char is not fuzzy), each checked with {@link TypoRule#prefixDistance}.
+ * delta, every match start may match (any char may be edited, the first one included): the
+ * delta's {@link dev.quarry.suggest.delta.SuffixView} rules most out by char masks, and {@link
+ * TypoRule#prefixDistance} decides the rest.
  *
  * <p>Stateless; safe for any thread.
  */
@@ -74,11 +75,12 @@ public final class LiveLookup {
       char[] query = fq.toCharArray();
       int[] a = new int[query.length + 1];
       int[] b = new int[query.length + 1];
-      // The first char is not fuzzy: only match starts beginning with it can match.
-      delta.forEachSuffix(fq.substring(0, 1), (suffix, c) -> {
-        if (!candidates.containsKey(c.text())
-            && TypoRule.prefixDistance(query, suffix, 0, maxEdits, a, b) <= maxEdits) {
-          candidates.put(c.text(), c);
+      delta.suffixView().forEachTypoCandidate(query, maxEdits, (suffix, text) -> {
+        if (!candidates.containsKey(text) && TypoRule.prefixDistance(query, suffix, 0, maxEdits, a, b) <= maxEdits) {
+          DeltaChange c = delta.get(text); // the latest state
+          if (c != null) {
+            candidates.put(text, c);
+          }
         }
       });
     }

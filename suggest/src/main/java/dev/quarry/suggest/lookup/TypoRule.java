@@ -6,10 +6,11 @@ package dev.quarry.suggest.lookup;
  * already matches a large part of any vocabulary.
  *
  * <p>Also the reference definition of a typo match, used where no FST is at hand (the delta): some
- * prefix p of the folded text, taken from position 0 or a word start, begins with the folded
- * query's first char and is within the allowed number of Levenshtein edits (insert, delete or
- * substitute one char) of the folded query. The first char is not fuzzy: it keeps the search
- * narrow (see {@code TypoSearcher}), and users rarely mistype the first letter.
+ * prefix p of the folded text, taken from position 0 or a word start, is within the allowed number
+ * of edits of the folded query. Edits are Levenshtein's, counted on UTF-16 chars: insert, delete
+ * or substitute one char; a transposition ("raect" for "react") counts as two, as in Lucene's
+ * {@code LevenshteinAutomata} without transpositions. Every char may be edited, the first one
+ * included ("xeact" finds "react").
  */
 public final class TypoRule {
 
@@ -27,12 +28,13 @@ public final class TypoRule {
   }
 
   /**
-   * The smallest number of edits between {@code query} and any prefix of {@code text.substring(from)}
-   * that begins with the query's first char, capped: returns {@code maxEdits + 1} as soon as no prefix can come within {@code maxEdits}.
+   * The smallest number of edits between {@code query} and any prefix of {@code text.substring(from)},
+   * capped: returns {@code maxEdits + 1} as soon as no prefix can come within {@code maxEdits}.
+   * {@code a} and {@code b} are scratch rows of at least {@code query.length + 1} ints.
    */
   public static int prefixDistance(char[] query, String text, int from, int maxEdits, int[] a, int[] b) {
     int n = query.length;
-    if (from >= text.length() || text.charAt(from) != query[0] || !mayMatch(query, text, from, maxEdits)) {
+    if (!mayMatch(query, text, from, maxEdits)) {
       return maxEdits + 1;
     }
     int[] row = a;
@@ -62,9 +64,11 @@ public final class TypoRule {
   }
 
   /**
-   * A necessary condition, cheap to test: within {@code maxEdits} edits, one of the first {@code
-   * maxEdits + 1} query chars survives unedited, and it lands on one of the first {@code maxEdits
-   * + 1} text chars from {@code from} (at most {@code maxEdits} inserts come before it).
+   * A necessary condition, cheap to test (the query is longer than {@code maxEdits}): within
+   * {@code maxEdits} edits one of the first {@code maxEdits + 1} query chars survives unedited. If
+   * the first such char is query[i], each of the i before it was substituted or deleted, so at most
+   * {@code maxEdits - i} inserts precede it and it lands on text char {@code from + j} with
+   * {@code j <= i + (maxEdits - i) = maxEdits}.
    */
   private static boolean mayMatch(char[] query, String text, int from, int maxEdits) {
     int qEnd = Math.min(query.length, maxEdits + 1);

@@ -75,6 +75,28 @@ class FstSnapshotTest {
     assertThat(snapshot.entry(0).text()).isEqualTo("B");
   }
 
+  /** Typo matches from the root: the first char, ASCII or multi-byte, may be the edited one. */
+  @Test
+  void typoSearchEditsTheFirstCharToo() throws IOException {
+    FstSnapshot snapshot = build(List.of(
+        new Suggestion("react", 10, "r"), new Suggestion("preact", 9, "p"),
+        new Suggestion("中文abc", 8, "z"), new Suggestion("x-redux", 7, "x")));
+
+    assertThat(snapshot.typoTopK("xeact", 1, 10, RankFilter.NONE)).extracting(Suggestion::id)
+        .containsExactly("r");
+    assertThat(snapshot.typoTopK("eact", 1, 10, RankFilter.NONE)).as("first char deleted")
+        .extracting(Suggestion::id).containsExactly("r");
+    assertThat(snapshot.typoTopK("aredux", 1, 10, RankFilter.NONE)).as("at a word start")
+        .extracting(Suggestion::id).containsExactly("x");
+    assertThat(snapshot.typoTopK("x文ab", 1, 10, RankFilter.NONE)).as("a 3-byte first char substituted")
+        .extracting(Suggestion::id).containsExactly("z");
+    assertThat(snapshot.typoTopK("文abc", 1, 10, RankFilter.NONE)).as("a 3-byte first char deleted")
+        .extracting(Suggestion::id).containsExactly("z");
+    assertThat(snapshot.typoTopK("xxact", 1, 10, RankFilter.NONE)).as("2 edits in 5 chars").isEmpty();
+    assertThat(snapshot.typoTopK("rxact", 1, 1, RankFilter.NONE)).extracting(Suggestion::id)
+        .containsExactly("r");
+  }
+
   private static FstSnapshot build(List<Suggestion> entries) throws IOException {
     return FstSnapshotBuilder.build(
         new EntryCapture(entries, 1, Watermark.EMPTY), 1, Instant.EPOCH);
