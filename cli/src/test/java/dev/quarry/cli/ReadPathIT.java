@@ -200,6 +200,32 @@ class ReadPathIT {
 
     @Test
     @Order(4)
+    void lateShardIsNamedInShardFailuresWithAllowPartialAndInTheStatusWithout() {
+        List<ReplicaStatus> shard1 = admin.clusterStatus(ClusterStatusRequest.newBuilder().setIndex(INDEX).build()).getReplicasList().stream()
+                .filter(r -> r.getShard() == 1).toList();
+        assertThat(shard1).hasSize(2);
+        shard1.forEach(r -> shardStub(r.getNode()).setFault(SetFaultRequest.newBuilder().setQueryDelayMs(5_000).build()));
+        try {
+            long t0 = System.nanoTime();
+            SearchResponse partial = search.withDeadlineAfter(2_000, TimeUnit.MILLISECONDS).search(SearchRequest.newBuilder().setIndex(INDEX)
+                    .setQuery("late shard partial answer").setAllowPartial(true).build());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(ms).isLessThan(2_000);
+            assertThat(partial.getShardFailuresList()).as(partial.getShardFailuresList().toString()).singleElement().satisfies(f -> assertThat(f.getShard()).isEqualTo(1));
+            assertThat(partial.getHitsList()).isNotEmpty();
+            assertThatThrownBy(() -> search.withDeadlineAfter(2_000, TimeUnit.MILLISECONDS).search(SearchRequest.newBuilder().setIndex(INDEX)
+                    .setQuery("late shard whole answer").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+                        assertThat(e.getStatus().getDescription()).contains("shard 1");
+                    });
+        } finally {
+            shard1.forEach(r -> shardStub(r.getNode()).setFault(SetFaultRequest.newBuilder().setQueryDelayMs(0).build()));
+        }
+    }
+
+    @Test
+    @Order(5)
     void deepPaginationSeesOneSnapshotWhileWritesContinueAndReportsAMovedSnapshot() throws Exception {
         AtomicBoolean writing = new AtomicBoolean(true);
         Thread writer = Thread.ofPlatform().start(() -> writeContinuously(writing));

@@ -13,6 +13,9 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import dev.quarry.proto.v1.Scoring;
+import dev.quarry.proto.v1.SortField;
+import java.util.List;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "search", mixinStandardHelpOptions = true,
@@ -29,6 +32,16 @@ public final class SearchCommand implements Callable<Integer> {
 
     @Option(names = "--cursor", description = "continue from a previous page's cursor")
     String cursor;
+
+    @Option(names = "--sort", paramLabel = "FIELD[:asc|desc]", split = ",",
+            description = "sort by keyword, long, double or boolean fields (or _score), e.g. downloads:desc; the id breaks ties (default: score desc)")
+    List<String> sort = List.of();
+
+    @Option(names = "--local-scoring", description = "score with each shard's own statistics (cheaper; ranking may differ slightly from one index)")
+    boolean localScoring;
+
+    @Option(names = "--allow-partial", description = "return what the healthy shards answered when some fail or are late")
+    boolean allowPartial;
 
     @Option(names = "--json", description = "print the raw response as JSON")
     boolean json;
@@ -47,6 +60,14 @@ public final class SearchCommand implements Callable<Integer> {
             if (cursor != null) {
                 req.setCursor(cursor);
             }
+            for (String spec : sort) {
+                String[] parts = spec.split(":", 2);
+                if (parts[0].isBlank() || parts.length == 2 && !parts[1].equals("asc") && !parts[1].equals("desc")) {
+                    throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--sort: expected FIELD[:asc|desc], got '" + spec + "'");
+                }
+                req.addSort(SortField.newBuilder().setField(parts[0]).setDescending(parts.length == 2 && parts[1].equals("desc")));
+            }
+            req.setScoring(localScoring ? Scoring.LOCAL : Scoring.GLOBAL).setAllowPartial(allowPartial);
             SearchResponse r = SearchServiceGrpc.newBlockingStub(ch).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).search(req.build());
             if (json) {
                 System.out.println(JsonFormat.printer().print(r));
@@ -58,6 +79,8 @@ public final class SearchCommand implements Callable<Integer> {
                 System.out.printf("%3d. %-40s %8.3f  %s%n", ++i, h.getId(), h.getScore(), summary(h.getSourceJson()));
             }
             r.getShardFailuresList().forEach(f -> System.out.println("shard " + f.getShard() + " failed: " + f.getReason()));
+            r.getSnapshotMovesList().forEach(m -> System.out.println("shard " + m.getShard() + " continued on " + m.getToNode()
+                    + " (the pinned snapshot on " + m.getFromNode() + " is gone: " + m.getReason() + ")"));
             if (!r.getNextCursor().isEmpty()) {
                 System.out.println("next page: --cursor " + r.getNextCursor());
             }

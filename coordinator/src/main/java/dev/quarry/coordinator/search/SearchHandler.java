@@ -104,10 +104,11 @@ public final class SearchHandler {
         CursorState cursor = req.getCursor().isEmpty() ? null : cursors.decode(req.getCursor(), req);
         Map<Integer, Map<Integer, Long>> minOffsets = minOffsetsByShard(index, req.getMinTokensList());
         SearchResponse resp;
+        Deadline shards = leaveTimeToAnswer(deadline);
         if (cursor == null && minOffsets.isEmpty()) {
-            resp = cache.get(req, index, deadline, () -> execute(req, index, k, deadline, null, minOffsets));
+            resp = cache.get(req, index, deadline, () -> execute(req, index, k, shards, null, minOffsets));
         } else {
-            resp = execute(req, index, k, deadline, cursor, minOffsets);
+            resp = execute(req, index, k, shards, cursor, minOffsets);
         }
         return resp.toBuilder().setTookMicros((System.nanoTime() - t0) / 1000).build();
     }
@@ -176,6 +177,17 @@ public final class SearchHandler {
                 .setTotalHitsRelation(gte ? TotalHitsRelation.GTE : TotalHitsRelation.EQ)
                 .setCheckpoint(checkpoint)
                 .build();
+    }
+
+    /**
+     * The shards get a slightly earlier deadline than the client, so that a late shard is reported
+     * while the client still waits: named in shard_failures with allow_partial, or in the failed
+     * call's status without it (instead of the client's own anonymous DEADLINE_EXCEEDED).
+     */
+    private static Deadline leaveTimeToAnswer(Deadline client) {
+        long left = client.timeRemaining(TimeUnit.MICROSECONDS);
+        long margin = Math.min(50_000, Math.max(2_000, left / 10));
+        return client.offset(-margin, TimeUnit.MICROSECONDS);
     }
 
     /** Per shard: the cursor's pin (strict), or the best replica with its recently seen searcher version. */
@@ -264,6 +276,14 @@ public final class SearchHandler {
         List<ShardResult<T>> results = new ArrayList<>(fanOut.call(index.name(), ordered.stream().map(ShardPlan::target).toList(), call, feedback, deadline));
         for (int i = 0; i < results.size(); i++) {
             ShardPlan p = ordered.get(i);
+            if (results.get(i) instanceof ShardResult.Failure<T> f && !p.strict() && p.version() != 0
+                    && f.status().getCode() == Status.Code.FAILED_PRECONDITION) {
+                // the pinned searcher expired or the replica restarted: ask again for its newest one
+                ShardPlan unpinned = p.pinned(p.node(), 0);
+                plans.put(p.shard(), unpinned);
+                results.set(i, fanOut.call(index.name(), List.of(unpinned.target()), call, feedback, deadline).get(0));
+                continue;
+            }
             if (results.get(i) instanceof ShardResult.Failure<T> f && p.strict() && movable(f.status())) {
                 ShardPlan moved = ShardPlan.free(p.route(), p.minOffsets());
                 plans.put(p.shard(), moved);

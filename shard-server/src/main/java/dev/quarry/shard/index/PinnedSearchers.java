@@ -32,6 +32,13 @@ public final class PinnedSearchers implements Closeable {
     private final long retainMs;
     private final Clock clock;
     private volatile long newest = -1;
+    /**
+     * Distinguishes this replica opening from earlier ones: Lucene's reader versions restart from the
+     * last commit after a restart, so the versions handed out are {@code epoch << 40 | readerVersion}
+     * and a version from before a restart is never mistaken for a searcher of today.
+     */
+    private final long epoch = 1 + java.util.concurrent.ThreadLocalRandom.current().nextLong((1L << 23) - 1);
+    private static final long READER_VERSION_MASK = (1L << 40) - 1;
 
     public PinnedSearchers(SearcherManager searchers, long retainMs, Clock clock) {
         this.searchers = searchers;
@@ -61,12 +68,15 @@ public final class PinnedSearchers implements Closeable {
      * version is no longer held.
      */
     public Pinned acquire(long version) {
-        long v = version == 0 ? newest : version;
+        if (version != 0 && version >>> 40 != epoch) {
+            return null;
+        }
+        long v = version == 0 ? newest : version & READER_VERSION_MASK;
         IndexSearcher s = v < 0 ? null : lifetimes.acquire(v);
         if (s == null) {
             return null;
         }
-        return new Pinned(s, v, checkpoints.getOrDefault(v, Checkpoint.EMPTY));
+        return new Pinned(s, epoch << 40 | v, checkpoints.getOrDefault(v, Checkpoint.EMPTY));
     }
 
     public void release(Pinned p) throws IOException {
@@ -75,8 +85,8 @@ public final class PinnedSearchers implements Closeable {
 
     /** Keeps {@code version} for at least {@code ms} from now (a cursor's keep-alive). */
     public void lease(long version, long ms) {
-        if (ms > 0) {
-            leasedUntilMs.merge(version, clock.millis() + ms, Math::max);
+        if (ms > 0 && version >>> 40 == epoch) {
+            leasedUntilMs.merge(version & READER_VERSION_MASK, clock.millis() + ms, Math::max);
         }
     }
 
