@@ -1,5 +1,8 @@
 package dev.quarry.coordinator;
 
+import dev.quarry.coordinator.admission.AdmissionConfig;
+import java.util.Objects;
+
 /**
  * Settings of a coordinator process.
  *
@@ -8,8 +11,10 @@ package dev.quarry.coordinator;
  * @param kafkaBootstrap    Kafka bootstrap servers (index topics are created there)
  * @param metaAddresses     raft-meta client addresses, comma-separated
  * @param topicReplication  replication factor of new index topics (1 for a single broker, 3 in production)
+ * @param admission         admission control of Search and Get (rates, concurrency limit, wait queue)
  */
-public record CoordinatorConfig(String host, int port, String kafkaBootstrap, String metaAddresses, short topicReplication) {
+public record CoordinatorConfig(String host, int port, String kafkaBootstrap, String metaAddresses, short topicReplication,
+                                AdmissionConfig admission) {
     public static final int DEFAULT_PORT = 7400;
 
     public CoordinatorConfig {
@@ -19,5 +24,15 @@ public record CoordinatorConfig(String host, int port, String kafkaBootstrap, St
         if (topicReplication < 1) {
             throw new IllegalArgumentException("topic replication factor must be at least 1");
         }
+        Objects.requireNonNull(admission, "admission");
+    }
+
+    /** With the default admission control. */
+    public CoordinatorConfig(String host, int port, String kafkaBootstrap, String metaAddresses, short topicReplication) {
+        this(host, port, kafkaBootstrap, metaAddresses, topicReplication, AdmissionConfig.defaults());
+    }
+
+    public CoordinatorConfig withAdmission(AdmissionConfig admission) {
+        return new CoordinatorConfig(host, port, kafkaBootstrap, metaAddresses, topicReplication, admission);
     }
 }

@@ -5,6 +5,8 @@ import dev.quarry.common.meta.StateWatcher;
 import dev.quarry.coordinator.admin.AdminHandler;
 import dev.quarry.coordinator.admin.MetaGateway;
 import dev.quarry.coordinator.admin.TopicAdmin;
+import dev.quarry.coordinator.admission.AdmissionController;
+import dev.quarry.coordinator.api.AdmissionInterceptor;
 import dev.quarry.coordinator.api.AdminGrpcService;
 import dev.quarry.coordinator.api.SearchGrpcService;
 import dev.quarry.coordinator.fanout.FanOut;
@@ -20,6 +22,7 @@ import dev.quarry.proto.v1.ClusterState;
 import dev.quarry.proto.v1.MetaCommand;
 import dev.quarry.proto.v1.MetaCommandResponse;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,13 +38,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The coordinator process: the public {@code SearchService} and {@code AdminService} (with gRPC
- * server reflection), routing from raft-meta's watched state, fan-out to the shard servers.
+ * server reflection), routing from raft-meta's watched state, fan-out to the shard servers; Search
+ * and Get behind admission control ({@link AdmissionInterceptor}).
  * Thread-safety: requests run on virtual threads; shared state is the immutable routing table.
  */
 public final class CoordinatorServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CoordinatorServer.class);
 
     private final CoordinatorConfig config;
+    private final MeterRegistry metrics;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final RoutingView routing = new RoutingView();
     private final ShardChannels channels = new ShardChannels();
@@ -51,12 +56,13 @@ public final class CoordinatorServer implements AutoCloseable {
     private Producer<byte[], byte[]> producer;
     private Server server;
 
-    private CoordinatorServer(CoordinatorConfig config) {
+    private CoordinatorServer(CoordinatorConfig config, MeterRegistry metrics) {
         this.config = config;
+        this.metrics = metrics;
     }
 
     public static CoordinatorServer start(CoordinatorConfig config, MeterRegistry metrics) throws IOException {
-        CoordinatorServer c = new CoordinatorServer(config);
+        CoordinatorServer c = new CoordinatorServer(config, metrics);
         try {
             c.startup();
             return c;
@@ -75,8 +81,9 @@ public final class CoordinatorServer implements AutoCloseable {
         FanOut fanOut = new FanOut(channels, executor);
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
                 .executor(executor)
-                .addService(new SearchGrpcService(new SearchHandler(routing, fanOut), new GetHandler(routing, channels),
-                        new WriteHandler(routing, producer, channels)))
+                .addService(ServerInterceptors.intercept(new SearchGrpcService(new SearchHandler(routing, fanOut),
+                        new GetHandler(routing, channels), new WriteHandler(routing, producer, channels)),
+                        new AdmissionInterceptor(new AdmissionController(config.admission(), metrics))))
                 .addService(new AdminGrpcService(new AdminHandler(gateway(), routing, topics, channels)))
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(legacyReflection())
