@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code quarry.coordinator.admission.queue.wait} [{@code _queue_wait_seconds}] — wait of admitted requests, by {@code priority};</li>
  *   <li>{@code quarry.coordinator.admission.queue.depth} — requests waiting now, by {@code priority};</li>
  *   <li>{@code quarry.coordinator.admission.inflight} and {@code ...limit} — slots held now, and their number;</li>
- *   <li>{@code quarry.coordinator.admission.service.ewma} [{@code _seconds}] — the service time the wait estimate uses;</li>
+ *   <li>{@code quarry.coordinator.admission.service.ewma} [{@code _seconds}] — the mean service time the wait estimate uses,
+ *       and {@code ...service.reserve} what a deadline must leave for the service;</li>
  *   <li>{@code quarry.coordinator.admission.clients} — token buckets held.</li>
  * </ul>
  * No meter is tagged by client: client ids come from callers and would make the cardinality unbounded.
@@ -49,6 +50,8 @@ final class AdmissionMetrics {
         Gauge.builder("quarry.coordinator.admission.limit", gate, ConcurrencyGate::limit).description("slots in all").register(registry);
         Gauge.builder("quarry.coordinator.admission.service.ewma", gate, g -> g.serviceEwmaNanos() / 1e9).baseUnit("seconds")
                 .description("recent service time used to estimate queue waits").register(registry);
+        Gauge.builder("quarry.coordinator.admission.service.reserve", gate, g -> g.reserveNanos() / 1e9).baseUnit("seconds")
+                .description("time a deadline must leave for the service (srtt + 4 rttvar)").register(registry);
         Gauge.builder("quarry.coordinator.admission.clients", rates, ClientRateLimiter::trackedClients)
                 .description("client token buckets held").register(registry);
     }

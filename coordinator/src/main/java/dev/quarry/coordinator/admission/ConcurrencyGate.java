@@ -15,9 +15,10 @@ import java.util.function.LongSupplier;
  * at once: the queue is full ({@code maxQueue} in all, at most {@code maxBatchQueue} of them batch,
  * and a full queue makes room for an interactive request by evicting its newest batch waiter); or
  * its wait budget is already spent, or the queue ahead of it would take longer than that budget:
- * {@code (ahead + 1) * serviceEwma / limit}, the time for that many slot hand-offs at the recent
- * service time. The wait budget is {@code min(maxQueueWait, deadlineRemaining - serviceEwma)}: a
- * request admitted at the end of it still has its expected service time before its deadline. A
+ * {@code (ahead + 1) * srtt / limit}, the time for that many slot hand-offs at the recent mean
+ * service time {@code srtt}. The wait budget is {@code min(maxQueueWait, deadlineRemaining - reserve)}
+ * with {@code reserve = srtt + 4 * rttvar}: a request admitted at the end of its budget still has
+ * time for a slow service before its deadline. A
  * queued request that has not got a slot when its budget runs out leaves with
  * {@link ShedReason#QUEUE_TIMEOUT}. Releasing a permit hands the slot straight to the first waiter,
  * so a waiter exists only while all {@code limit} slots are held and no arrival can overtake it.
@@ -34,9 +35,12 @@ import java.util.function.LongSupplier;
  * A ticket is in a queue iff it is WAITING. Waiting threads block on their own {@link Condition}
  * of {@link #lock}; each transition out of WAITING signals it, so no wake-up is lost.
  *
- * <p>The service-time EWMA uses weight {@value #EWMA_ALPHA}: it follows a change within about ten
- * completions (a few milliseconds at the rates where the estimate matters) while a single slow
- * request moves it by a tenth only. Until the first completion it is 0 and nothing is shed early.
+ * <p>{@code srtt} and {@code rttvar} are TCP's retransmission-timeout estimator (RFC 6298) applied
+ * to service times, with its constants: {@code rttvar += (|srtt - r| - rttvar) / 4}, then
+ * {@code srtt += (r - srtt) / 8}, and a margin of four deviations. The mean follows a change within
+ * about ten completions while one slow request moves it by an eighth; the deviation term keeps the
+ * reserve above most service times even when they vary widely (a busy shared machine). Until the
+ * first completion both are 0: nothing is shed early and nothing is reserved.
  *
  * <p>Thread-safety: all mutable state is guarded by {@link #lock}; there is no other lock, so no
  * lock order. The {@code *View} fields are volatile copies written under the lock at the end of
@@ -45,7 +49,9 @@ import java.util.function.LongSupplier;
  * gate whose clock is not {@link System#nanoTime()} must only be used without waiting.
  */
 public final class ConcurrencyGate {
-    static final double EWMA_ALPHA = 0.1;
+    static final double SRTT_GAIN = 1.0 / 8;
+    static final double RTTVAR_GAIN = 1.0 / 4;
+    static final int RESERVE_DEVIATIONS = 4;
 
     /** Where a ticket is in its life; see the class comment for the transitions. */
     public enum State { WAITING, GRANTED, SHED }
@@ -101,13 +107,16 @@ public final class ConcurrencyGate {
     private final Deque<Ticket> batch = new ArrayDeque<>();
     /** Guarded by {@link #lock}. */
     private int inFlight;
-    /** Guarded by {@link #lock}; nanoseconds, 0 until the first completion. */
-    private double serviceEwmaNanos;
+    /** Guarded by {@link #lock}; mean service time in nanoseconds, 0 until the first completion. */
+    private double srttNanos;
+    /** Guarded by {@link #lock}; mean deviation of the service time in nanoseconds. */
+    private double rttvarNanos;
 
     private volatile int inFlightView;
     private volatile int interactiveQueuedView;
     private volatile int batchQueuedView;
     private volatile long serviceEwmaView;
+    private volatile long reserveView;
 
     public ConcurrencyGate(int limit, int maxQueue, int maxBatchQueue, long maxQueueWaitNanos, LongSupplier nanoTime) {
         if (limit < 1) {
@@ -142,8 +151,8 @@ public final class ConcurrencyGate {
                 grant(t, now);
                 return t;
             }
-            long ewma = (long) serviceEwmaNanos;
-            long budget = Math.min(maxQueueWaitNanos, deadlineRemainingNanos - ewma);
+            long reserve = reserve();
+            long budget = Math.min(maxQueueWaitNanos, deadlineRemainingNanos - reserve);
             Ticket t = new Ticket(priority, now, budget);
             int total = interactive.size() + batch.size();
             int ahead = priority == Priority.INTERACTIVE ? interactive.size() : total;
@@ -160,7 +169,7 @@ public final class ConcurrencyGate {
                 shed(t, ShedReason.WAIT_EXCEEDS_BUDGET, expectedWait, deadlineRemainingNanos == Long.MAX_VALUE || maxQueueWaitNanos == 0
                         ? "the coordinator is at its concurrency limit and queueing is off"
                         : "the coordinator is at its concurrency limit and the deadline leaves no time to wait (" + millis(deadlineRemainingNanos)
-                                + " ms left, about " + millis(ewma) + " ms of service expected)");
+                                + " ms left, " + millis(reserve) + " ms needed to serve it)");
             } else if (expectedWait > budget) {
                 shed(t, ShedReason.WAIT_EXCEEDS_BUDGET, expectedWait, "the coordinator is at its concurrency limit and the " + ahead
                         + " requests queued ahead would take about " + millis(expectedWait) + " ms, more than this request's "
@@ -236,8 +245,14 @@ public final class ConcurrencyGate {
         lock.lock();
         try {
             long now = nanoTime.getAsLong();
-            double sample = Math.max(0, now - p.grantedAtNanos());
-            serviceEwmaNanos = serviceEwmaNanos == 0 ? sample : serviceEwmaNanos + EWMA_ALPHA * (sample - serviceEwmaNanos);
+            double r = Math.max(0, now - p.grantedAtNanos());
+            if (srttNanos == 0) {
+                srttNanos = r;
+                rttvarNanos = r / 2;
+            } else {
+                rttvarNanos += RTTVAR_GAIN * (Math.abs(srttNanos - r) - rttvarNanos);
+                srttNanos += SRTT_GAIN * (r - srttNanos);
+            }
             Ticket next = interactive.pollFirst();
             if (next == null) {
                 next = batch.pollFirst();
@@ -269,9 +284,14 @@ public final class ConcurrencyGate {
         return p == Priority.INTERACTIVE ? interactiveQueuedView : batchQueuedView;
     }
 
-    /** The recent service time (EWMA), 0 before the first completion. */
+    /** The recent mean service time ({@code srtt}), 0 before the first completion. */
     public long serviceEwmaNanos() {
         return serviceEwmaView;
+    }
+
+    /** What a request's deadline must leave for its service ({@code srtt + 4 rttvar}). */
+    public long reserveNanos() {
+        return reserveView;
     }
 
     // --- under lock ---
@@ -294,14 +314,19 @@ public final class ConcurrencyGate {
 
     /** Expected time until {@code handoffs} slots have been handed on, at the recent service time. */
     private long drainNanos(int handoffs) {
-        return (long) (handoffs * serviceEwmaNanos / limit);
+        return (long) (handoffs * srttNanos / limit);
+    }
+
+    private long reserve() {
+        return (long) (srttNanos + RESERVE_DEVIATIONS * rttvarNanos);
     }
 
     private void publishViews() {
         inFlightView = inFlight;
         interactiveQueuedView = interactive.size();
         batchQueuedView = batch.size();
-        serviceEwmaView = (long) serviceEwmaNanos;
+        serviceEwmaView = (long) srttNanos;
+        reserveView = reserve();
     }
 
     private static long millis(long nanos) {

@@ -240,14 +240,15 @@ class ConcurrencyGateTest {
         Permit a = hold(gate);
         Permit b = hold(gate);
         clock.addAndGet(100 * MS);
-        a.close();
-        b.close();
+        a.close(); // first sample: srtt 100 ms, rttvar 50 ms
+        b.close(); // same again: srtt 100 ms, rttvar 50 + (0 - 50) / 4 = 37.5 ms
         assertThat(gate.serviceEwmaNanos()).isEqualTo(100 * MS);
+        assertThat(gate.reserveNanos()).isEqualTo(250 * MS); // 100 + 4 x 37.5
         hold(gate);
         hold(gate);
-        // Budget = 1 s - 100 ms of expected service = 900 ms; the k-th waiter expects k × 100 ms / 2 slots.
+        // Budget = 1 s - 250 ms reserved for the service = 750 ms; the k-th waiter expects k x 100 ms / 2 slots.
         List<Ticket> queued = new ArrayList<>();
-        for (int k = 1; k <= 18; k++) {
+        for (int k = 1; k <= 15; k++) {
             Ticket t = gate.enter(Priority.INTERACTIVE, 1_000 * MS);
             assertThat(t.state()).as("waiter %d expects %d ms", k, k * 50).isEqualTo(State.WAITING);
             queued.add(t);
@@ -255,18 +256,37 @@ class ConcurrencyGateTest {
         Ticket late = gate.enter(Priority.INTERACTIVE, 1_000 * MS);
         Decision.Shed shed = (Decision.Shed) late.decision();
         assertThat(shed.reason()).isEqualTo(ShedReason.WAIT_EXCEEDS_BUDGET);
-        assertThat(shed.retryAfterNanos()).isEqualTo(950 * MS);
-        assertThat(shed.detail()).contains("18 requests queued ahead", "950 ms", "900 ms");
+        assertThat(shed.retryAfterNanos()).isEqualTo(800 * MS);
+        assertThat(shed.detail()).contains("15 requests queued ahead", "800 ms", "750 ms");
         // A longer deadline still fits; the gate's own maximum wait caps it.
         assertThat(gate.enter(Priority.INTERACTIVE, 2_000 * MS).state()).isEqualTo(State.WAITING);
-        // A batch request counts the interactive ones ahead of it too.
-        // (19 interactive ahead: 20 × 50 ms = 1000 ms > its 900 ms budget, with no batch request queued at all)
+        // A batch request counts the interactive ones ahead of it too
+        // (16 ahead: 17 x 50 ms = 850 ms > its 750 ms budget, with no batch request queued at all).
         assertThat(((Decision.Shed) gate.enter(Priority.BATCH, 1_000 * MS).decision()).reason()).isEqualTo(ShedReason.WAIT_EXCEEDS_BUDGET);
-        // A deadline shorter than the expected service time leaves no budget at all.
-        Decision.Shed none = (Decision.Shed) gate.enter(Priority.INTERACTIVE, 90 * MS).decision();
+        // A deadline shorter than the reserve leaves no budget at all.
+        Decision.Shed none = (Decision.Shed) gate.enter(Priority.INTERACTIVE, 240 * MS).decision();
         assertThat(none.reason()).isEqualTo(ShedReason.WAIT_EXCEEDS_BUDGET);
-        assertThat(none.detail()).contains("90 ms left");
+        assertThat(none.detail()).contains("240 ms left", "250 ms needed");
         queued.forEach(gate::cancel);
+    }
+
+    /** The reserve follows the spread of service times, not only their mean. */
+    @Test
+    void theReserveGrowsWithTheSpreadOfServiceTimes() {
+        AtomicLong clock = new AtomicLong();
+        ConcurrencyGate steady = new ConcurrencyGate(1, 0, 0, 0, clock::get);
+        ConcurrencyGate jumpy = new ConcurrencyGate(1, 0, 0, 0, clock::get);
+        for (int i = 0; i < 200; i++) {
+            Permit s = hold(steady);
+            Permit j = hold(jumpy);
+            clock.addAndGet(50 * MS);
+            s.close();
+            clock.addAndGet(i % 2 == 0 ? 0 : 50 * MS);
+            j.close(); // alternately 50 and 100 ms: mean 75 ms, deviation 25 ms
+        }
+        assertThat(steady.reserveNanos()).isBetween(50 * MS, 51 * MS);
+        assertThat(jumpy.serviceEwmaNanos()).isBetween(70 * MS, 80 * MS);
+        assertThat(jumpy.reserveNanos()).isBetween(160 * MS, 190 * MS);
     }
 
     @Test
