@@ -127,7 +127,8 @@ class AdmissionOverloadIT {
                 producer.send(new ProducerRecord<>(Topics.docs(INDEX), p.id(), p.line()));
             }
         }
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> totalHits("*") == docs.size());
+        // Replicas start a moment after the index is created: until then a search is UNAVAILABLE.
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> totalHits("*") == docs.size());
         queries = QueryGenerator.generate(docs.stream().map(p -> p.name() + " " + p.description()).toList(), 500, 11);
     }
 

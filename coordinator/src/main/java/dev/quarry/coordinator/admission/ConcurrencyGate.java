@@ -157,7 +157,6 @@ public final class ConcurrencyGate {
             int total = interactive.size() + batch.size();
             int ahead = priority == Priority.INTERACTIVE ? interactive.size() : total;
             long expectedWait = drainNanos(ahead + 1);
-            boolean evict = false;
             if (priority == Priority.BATCH && (batch.size() >= maxBatchQueue || total >= maxQueue)) {
                 shed(t, ShedReason.QUEUE_FULL, drainNanos(total + 1), batch.size() >= maxBatchQueue && total < maxQueue
                         ? "the coordinator is at its concurrency limit and its batch queue is full (" + maxBatchQueue + " waiting)"
@@ -175,8 +174,7 @@ public final class ConcurrencyGate {
                         + " requests queued ahead would take about " + millis(expectedWait) + " ms, more than this request's "
                         + millis(budget) + " ms wait budget");
             } else {
-                evict = priority == Priority.INTERACTIVE && total >= maxQueue;
-                if (evict) {
+                if (priority == Priority.INTERACTIVE && total >= maxQueue) { // make room: evict the newest batch waiter
                     Ticket out = batch.pollLast();
                     shed(out, ShedReason.EVICTED, drainNanos(total), "a batch request waiting for the coordinator's concurrency limit "
                             + "was pushed out of the full queue by an interactive one");
