@@ -1,5 +1,8 @@
 package dev.quarry.coordinator;
 
+import dev.quarry.coordinator.admission.AdmissionConfig;
+import java.util.Objects;
+
 /**
  * Settings of a coordinator process.
  *
@@ -9,14 +12,11 @@ package dev.quarry.coordinator;
  * @param metaAddresses     raft-meta client addresses, comma-separated
  * @param topicReplication  replication factor of new index topics (1 for a single broker, 3 in production)
  * @param search            read-path tunables: cursors, cache, hedging
+ * @param admission         admission control of Search and Get (rates, concurrency limit, wait queue)
  */
 public record CoordinatorConfig(String host, int port, String kafkaBootstrap, String metaAddresses, short topicReplication,
-                                SearchOptions search) {
+                                SearchOptions search, AdmissionConfig admission) {
     public static final int DEFAULT_PORT = 7400;
-
-    public CoordinatorConfig(String host, int port, String kafkaBootstrap, String metaAddresses, short topicReplication) {
-        this(host, port, kafkaBootstrap, metaAddresses, topicReplication, SearchOptions.DEFAULTS);
-    }
 
     public CoordinatorConfig {
         if (port < 0 || port > 65535) {
@@ -25,5 +25,20 @@ public record CoordinatorConfig(String host, int port, String kafkaBootstrap, St
         if (topicReplication < 1) {
             throw new IllegalArgumentException("topic replication factor must be at least 1");
         }
+        Objects.requireNonNull(search, "search");
+        Objects.requireNonNull(admission, "admission");
+    }
+
+    /** With the default read path and admission control. */
+    public CoordinatorConfig(String host, int port, String kafkaBootstrap, String metaAddresses, short topicReplication) {
+        this(host, port, kafkaBootstrap, metaAddresses, topicReplication, SearchOptions.DEFAULTS, AdmissionConfig.defaults());
+    }
+
+    public CoordinatorConfig withAdmission(AdmissionConfig admission) {
+        return new CoordinatorConfig(host, port, kafkaBootstrap, metaAddresses, topicReplication, search, admission);
+    }
+
+    public CoordinatorConfig withSearch(SearchOptions search) {
+        return new CoordinatorConfig(host, port, kafkaBootstrap, metaAddresses, topicReplication, search, admission);
     }
 }

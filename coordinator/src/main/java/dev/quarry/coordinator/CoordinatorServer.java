@@ -5,6 +5,8 @@ import dev.quarry.common.meta.StateWatcher;
 import dev.quarry.coordinator.admin.AdminHandler;
 import dev.quarry.coordinator.admin.MetaGateway;
 import dev.quarry.coordinator.admin.TopicAdmin;
+import dev.quarry.coordinator.admission.AdmissionController;
+import dev.quarry.coordinator.api.AdmissionInterceptor;
 import dev.quarry.coordinator.api.AdminGrpcService;
 import dev.quarry.coordinator.api.SearchGrpcService;
 import dev.quarry.coordinator.fanout.FanOut;
@@ -25,6 +27,7 @@ import dev.quarry.proto.v1.ClusterState;
 import dev.quarry.proto.v1.MetaCommand;
 import dev.quarry.proto.v1.MetaCommandResponse;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,13 +43,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The coordinator process: the public {@code SearchService} and {@code AdminService} (with gRPC
- * server reflection), routing from raft-meta's watched state, fan-out to the shard servers.
+ * server reflection), routing from raft-meta's watched state, fan-out to the shard servers; Search
+ * and Get behind admission control ({@link AdmissionInterceptor}).
  * Thread-safety: requests run on virtual threads; shared state is the immutable routing table.
  */
 public final class CoordinatorServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CoordinatorServer.class);
 
     private final CoordinatorConfig config;
+    private final MeterRegistry metrics;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final RoutingView routing = new RoutingView();
     private final ShardChannels channels = new ShardChannels();
@@ -55,7 +60,6 @@ public final class CoordinatorServer implements AutoCloseable {
     private TopicAdmin topics;
     private Producer<byte[], byte[]> producer;
     private Server server;
-    private final MeterRegistry metrics;
     private final java.util.concurrent.ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "coordinator-hedge-timer");
         t.setDaemon(true);
@@ -94,8 +98,9 @@ public final class CoordinatorServer implements AutoCloseable {
         this.fanOut = fanOut;
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
                 .executor(executor)
-                .addService(new SearchGrpcService(searchHandler, new GetHandler(routing, channels),
-                        new WriteHandler(routing, producer, channels)))
+                .addService(ServerInterceptors.intercept(new SearchGrpcService(searchHandler,
+                        new GetHandler(routing, channels), new WriteHandler(routing, producer, channels)),
+                        new AdmissionInterceptor(new AdmissionController(config.admission(), metrics))))
                 .addService(new AdminGrpcService(new AdminHandler(gateway(), routing, topics, channels)))
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(legacyReflection())

@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "dev", mixinStandardHelpOptions = true,
@@ -55,6 +56,9 @@ public final class DevCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind (default ${DEFAULT-VALUE})")
     String host;
 
+    @Mixin
+    AdmissionOptions admission;
+
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
@@ -62,7 +66,8 @@ public final class DevCommand implements Callable<Integer> {
             deleteTree(dir);
         }
         System.out.println("starting Quarry dev cluster in " + dir.toAbsolutePath() + " ...");
-        DevCluster cluster = DevCluster.builder().dataDir(dir).host(host).shardServers(shardServers).start();
+        DevCluster cluster = DevCluster.builder().dataDir(dir).host(host).shardServers(shardServers)
+                .admission(admission.toConfig()).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("\nstopping...");

@@ -4,6 +4,7 @@ import dev.quarry.cli.kafka.EmbeddedKafka;
 import dev.quarry.common.metrics.MetricsEndpoint;
 import dev.quarry.coordinator.CoordinatorConfig;
 import dev.quarry.coordinator.CoordinatorServer;
+import dev.quarry.coordinator.admission.AdmissionConfig;
 import dev.quarry.meta.server.MetaServer;
 import dev.quarry.meta.server.MetaServerConfig;
 import dev.quarry.shard.node.ShardNode;
@@ -66,7 +67,8 @@ public final class DevCluster implements AutoCloseable {
             shardConfigs.add(cfg);
             shards.add(ShardNode.start(cfg, metrics));
         }
-        coordinator = CoordinatorServer.start(new CoordinatorConfig(b.host, b.coordinatorPort, kafka.bootstrap(), metaAddress(), (short) 1), metrics);
+        coordinator = CoordinatorServer.start(new CoordinatorConfig(b.host, b.coordinatorPort, kafka.bootstrap(), metaAddress(), (short) 1)
+                .withAdmission(b.admission), metrics);
         coordinatorMetrics = MetricsEndpoint.start(b.host, b.coordinatorPort == 0 ? 0 : b.coordinatorPort + 1, metrics);
         suggestNode = new SuggestNode(kafka.bootstrap(), metaAddress(), b.dataDir.resolve("suggest"), metrics);
         suggestHttp = SuggestHttpServer.start(SuggestHttpConfig.defaults().withHost(b.host).withPort(b.suggestPort)
@@ -180,6 +182,7 @@ public final class DevCluster implements AutoCloseable {
         private int suggestPort = 7600;
         private int shardServers = 2;
         private long commitIntervalMs = ReplicaOptions.DEFAULT_COMMIT_INTERVAL_MS;
+        private AdmissionConfig admission = AdmissionConfig.defaults();
 
         public Builder dataDir(Path dir) {
             this.dataDir = dir;
@@ -207,6 +210,12 @@ public final class DevCluster implements AutoCloseable {
 
         public Builder commitIntervalMs(long ms) {
             this.commitIntervalMs = ms;
+            return this;
+        }
+
+        /** The coordinator's admission control (limits, queue, client rates). */
+        public Builder admission(AdmissionConfig admission) {
+            this.admission = java.util.Objects.requireNonNull(admission, "admission");
             return this;
         }
 

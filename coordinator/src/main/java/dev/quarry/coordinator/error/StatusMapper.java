@@ -1,5 +1,6 @@
 package dev.quarry.coordinator.error;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
@@ -8,17 +9,27 @@ import org.slf4j.LoggerFactory;
 /**
  * The coordinator's one error boundary. Domain exceptions map to their status with their message;
  * a status from a downstream service keeps its code and message; anything else is logged once here
- * and leaves as INTERNAL with no details — never a stack trace or a class name on the wire.
+ * and leaves as INTERNAL with no details — never a stack trace or a class name on the wire. A refusal
+ * with a retry hint carries it as the {@link #RETRY_AFTER_MS} trailer.
  */
 public final class StatusMapper {
     private static final Logger log = LoggerFactory.getLogger(StatusMapper.class);
+
+    /** Trailer of a refusal that knows when a retry could succeed: whole milliseconds, decimal. */
+    public static final Metadata.Key<String> RETRY_AFTER_MS = Metadata.Key.of("retry-after-ms", Metadata.ASCII_STRING_MARSHALLER);
 
     private StatusMapper() {}
 
     public static StatusRuntimeException toStatus(Throwable t) {
         Throwable cause = unwrap(t);
         if (cause instanceof CoordinatorException e) {
-            return statusOf(e.kind()).withDescription(e.getMessage()).asRuntimeException();
+            Status status = statusOf(e.kind()).withDescription(e.getMessage());
+            if (e.retryAfter().isEmpty()) {
+                return status.asRuntimeException();
+            }
+            Metadata trailers = new Metadata();
+            trailers.put(RETRY_AFTER_MS, Long.toString(e.retryAfter().get().toMillis()));
+            return status.asRuntimeException(trailers);
         }
         if (cause instanceof StatusRuntimeException s) {
             return Status.fromCode(s.getStatus().getCode()).withDescription(s.getStatus().getDescription()).asRuntimeException();
