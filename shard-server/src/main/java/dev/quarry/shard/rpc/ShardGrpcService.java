@@ -42,7 +42,7 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
     public void query(ShardQueryRequest req, StreamObserver<ShardQueryResponse> out) {
         respond(out, () -> {
             long t0 = System.nanoTime();
-            faults.beforeQuery();
+            faults.beforeQuery(req.getIndex(), req.getShard());
             ShardQueryResponse r = replicas.require(req.getIndex(), req.getShard()).query(req, remainingMs());
             return r.toBuilder().setQueueSize(inFlight.get()).setServiceMicros((System.nanoTime() - t0) / 1000).build();
         });
@@ -51,7 +51,7 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
     @Override
     public void setFault(SetFaultRequest req, StreamObserver<SetFaultResponse> out) {
         respond(out, () -> {
-            faults.setQueryDelayMs(req.getQueryDelayMs());
+            faults.setQueryDelayMs(req.getIndex(), req.getShard(), req.getQueryDelayMs());
             return SetFaultResponse.getDefaultInstance();
         });
     }
