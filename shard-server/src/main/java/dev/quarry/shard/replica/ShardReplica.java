@@ -115,14 +115,21 @@ public final class ShardReplica implements AutoCloseable {
     }
 
     public ShardQueryResponse query(ShardQueryRequest req, long timeoutMs) throws IOException, InterruptedException {
+        awaitMinOffsets(req, timeoutMs);
+        return searcher.query(req);
+    }
+
+    /** Read-your-writes: waits (bounded) until the newest searcher reflects the request's min_offsets. */
+    private void awaitMinOffsets(ShardQueryRequest req, long timeoutMs) throws InterruptedException {
         if (!req.getMinOffsetsMap().isEmpty() && !writer.awaitVisible(req.getMinOffsetsMap(), timeoutMs)) {
             throw new ShardException(ShardException.Kind.DEADLINE_EXCEEDED, "replica of " + spec.key() + " on " + nodeId
                     + " did not reflect the requested writes within " + timeoutMs + " ms");
         }
-        return searcher.query(req);
     }
 
-    public ScoringStats termStats(ShardQueryRequest req) throws IOException {
+    /** Phase one of GLOBAL scoring; with min_offsets, from a searcher that reflects them (phase two pins it). */
+    public ScoringStats termStats(ShardQueryRequest req, long timeoutMs) throws IOException, InterruptedException {
+        awaitMinOffsets(req, timeoutMs);
         return searcher.termStats(req);
     }
 

@@ -58,7 +58,7 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
 
     @Override
     public void termStats(ShardQueryRequest req, StreamObserver<ScoringStats> out) {
-        respond(out, () -> replicas.require(req.getIndex(), req.getShard()).termStats(req));
+        respond(out, () -> replicas.require(req.getIndex(), req.getShard()).termStats(req, remainingMs()));
     }
 
     @Override
