@@ -1,6 +1,8 @@
 package dev.quarry.cli;
 
 import dev.quarry.cli.command.BenchCommand;
+import dev.quarry.cli.command.ClusterCommand;
+import dev.quarry.cli.command.CoordinatorCommand;
 import dev.quarry.cli.command.DevCommand;
 import dev.quarry.cli.command.IndexCommand;
 import dev.quarry.cli.command.KafkaCommand;
@@ -17,7 +19,8 @@ import picocli.CommandLine.Command;
 @Command(name = "quarry", mixinStandardHelpOptions = true, version = "quarry 0.1.0",
         description = "Quarry: a distributed search engine with typeahead. Documents come from Kafka, queries go over gRPC, suggestions over HTTP.",
         subcommands = {
-                DevCommand.class, KafkaCommand.class, MetaCommand.class, ShardCommand.class, IndexCommand.class, LoadCommand.class,
+                DevCommand.class, ClusterCommand.class, KafkaCommand.class, MetaCommand.class, ShardCommand.class, CoordinatorCommand.class,
+                IndexCommand.class, LoadCommand.class,
                 SearchCommand.class, SuggestCommand.class, StatusCommand.class, BenchCommand.class, CommandLine.HelpCommand.class
         })
 public final class Quarry implements Runnable {

@@ -1,31 +1,12 @@
 package dev.quarry.cli.command;
 
 import dev.quarry.cli.dev.DevCluster;
-import dev.quarry.cli.util.CountingInputStream;
-import dev.quarry.cli.util.JsonLines;
-import dev.quarry.cli.util.Progress;
-import dev.quarry.ingest.load.BulkLoader;
-import dev.quarry.ingest.load.LoadSummary;
-import dev.quarry.ingest.routing.Topics;
-import dev.quarry.proto.v1.AdminServiceGrpc;
-import dev.quarry.proto.v1.CreateIndexRequest;
-import dev.quarry.proto.v1.DescribeIndexRequest;
-import io.grpc.ManagedChannel;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import java.io.BufferedInputStream;
-import java.io.BufferedReader;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,10 +15,6 @@ import picocli.CommandLine.Option;
         description = {"Run a whole Quarry cluster in this process: a Kafka broker (KRaft), raft-meta, shard servers, a coordinator and a suggest server.",
                 "On first start it creates index 'packages' and loads the bundled sample of 20,000 npm packages. Ctrl-C stops it cleanly; data stays in --dir."})
 public final class DevCommand implements Callable<Integer> {
-    static final String SAMPLE = "/sample/npm-packages-20k.jsonl.gz";
-    static final String SAMPLE_SCHEMA = "/sample/npm-schema.json";
-    private static final long SEARCHABLE_TIMEOUT_S = 120;
-
     @Option(names = "--data", paramLabel = "FILE", description = "JSON lines to load into 'packages' instead of the bundled sample (npm schema)")
     Path data;
 
@@ -75,7 +52,7 @@ public final class DevCommand implements Callable<Integer> {
             stopped.countDown();
         }, "dev-shutdown"));
         if (!noSample) {
-            loadSampleIfNew(cluster);
+            SampleLoader.loadIfNew(cluster.coordinatorAddress(), cluster.kafkaBootstrap(), data, "use --fresh to start over", System.out);
         }
         System.out.printf("%nQuarry is ready (%.1f s)%n", (System.nanoTime() - t0) / 1e9);
         System.out.println("  Kafka bootstrap     " + cluster.kafkaBootstrap());
@@ -89,50 +66,6 @@ public final class DevCommand implements Callable<Integer> {
         System.out.println("Ctrl-C to stop.");
         stopped.await();
         return 0;
-    }
-
-    private void loadSampleIfNew(DevCluster cluster) throws Exception {
-        ManagedChannel ch = Grpc.channel(cluster.coordinatorAddress());
-        try {
-            AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(ch);
-            try {
-                admin.withDeadlineAfter(10, TimeUnit.SECONDS).describeIndex(DescribeIndexRequest.newBuilder().setName("packages").build());
-                System.out.println("index 'packages' exists; not loading the sample again (use --fresh to start over)");
-                return;
-            } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
-                    throw e;
-                }
-            }
-            String schema = new String(resource(SAMPLE_SCHEMA).readAllBytes(), StandardCharsets.UTF_8);
-            admin.withDeadlineAfter(60, TimeUnit.SECONDS).createIndex(CreateIndexRequest.newBuilder().setName("packages").setSchemaJson(schema).build());
-            System.out.println("created index 'packages'; loading " + (data == null ? "the bundled sample (20,000 npm packages)" : data) + " ...");
-            LoadSummary s = load(cluster.kafkaBootstrap());
-            LoadCommand.report(s, System.out);
-            Searchable.await(cluster.coordinatorAddress(), "packages", s, SEARCHABLE_TIMEOUT_S, System.out);
-        } finally {
-            ch.shutdownNow();
-        }
-    }
-
-    private LoadSummary load(String bootstrap) throws Exception {
-        try (InputStream raw = data == null ? resource(SAMPLE) : Files.newInputStream(data);
-             CountingInputStream counted = new CountingInputStream(new BufferedInputStream(raw, 1 << 16));
-             Producer<byte[], byte[]> producer = new KafkaProducer<>(BulkLoader.producerProperties(bootstrap, "quarry-dev-load"))) {
-            BufferedReader reader = JsonLines.reader(counted);
-            Progress progress = new Progress(System.err, System.console() != null, data == null ? -1 : Files.size(data), counted::count);
-            LoadSummary s = new BulkLoader(producer, Topics.docs("packages"), "id").load(reader, n -> progress.update(n, false));
-            progress.finish();
-            return s;
-        }
-    }
-
-    private static InputStream resource(String name) {
-        InputStream in = DevCommand.class.getResourceAsStream(name);
-        if (in == null) {
-            throw new IllegalStateException("bundled resource " + name + " is missing from the build");
-        }
-        return in;
     }
 
     private static void deleteTree(Path dir) throws java.io.IOException {

@@ -1,9 +1,9 @@
 package dev.quarry.cli.command;
 
 import dev.quarry.cli.kafka.EmbeddedKafka;
+import dev.quarry.cli.role.RoleRunner;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,13 +22,9 @@ public final class KafkaCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EmbeddedKafka kafka = EmbeddedKafka.start(dir, host, port, controllerPort);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            kafka.close();
-            stopped.countDown();
-        }, "kafka-shutdown"));
+        RoleRunner runner = RoleRunner.onShutdown("kafka", kafka::close);
         System.out.println("Kafka ready at " + kafka.bootstrap() + " (log dir " + dir.toAbsolutePath() + ")");
-        stopped.await();
+        runner.awaitStopped();
         return 0;
     }
 }

@@ -85,7 +85,7 @@ public final class SearchBenchCommand implements Callable<Integer> {
         if (data != null) {
             return JsonLines.readAll(data);
         }
-        try (InputStream in = DevCommand.class.getResourceAsStream(DevCommand.SAMPLE)) {
+        try (InputStream in = SampleLoader.class.getResourceAsStream(SampleLoader.SAMPLE)) {
             return JsonLines.readAll(in);
         }
     }

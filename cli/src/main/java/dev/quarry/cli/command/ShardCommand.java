@@ -1,5 +1,6 @@
 package dev.quarry.cli.command;
 
+import dev.quarry.cli.role.RoleRunner;
 import dev.quarry.common.metrics.MetricsEndpoint;
 import dev.quarry.shard.node.ShardNode;
 import dev.quarry.shard.node.ShardNodeConfig;
@@ -8,13 +9,13 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "shard", mixinStandardHelpOptions = true,
         description = {"Run one shard server as its own process: it registers with raft-meta, opens the replicas placed on it,",
-                "applies their partitions from Kafka and serves the shard RPCs. SIGTERM commits and closes cleanly;",
+                "applies their partitions from Kafka and serves the shard RPCs. SIGTERM deregisters it from raft-meta, lets in-flight calls finish,",
+                "commits every replica and closes;",
                 "after a kill -9 it resumes from its last commit and replays the rest from Kafka."})
 public final class ShardCommand implements Callable<Integer> {
     @Option(names = "--id", required = true, defaultValue = "${env:QUARRY_SHARD_ID}", description = "node id, stable across restarts (env QUARRY_SHARD_ID)")
@@ -47,14 +48,15 @@ public final class ShardCommand implements Callable<Integer> {
                 new ReplicaOptions(commitIntervalMs, ReplicaOptions.DEFAULT_TOMBSTONE_GC_WINDOW_MS), ShardNodeConfig.DEFAULT_MAX_POLL_RECORDS), metrics);
         int mport = metricsPort >= 0 ? metricsPort : (port == 0 ? 0 : port + 1);
         MetricsEndpoint endpoint = MetricsEndpoint.start(host, mport, metrics);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            endpoint.close();
-            node.close();
-            stopped.countDown();
-        }, "shard-shutdown"));
+        RoleRunner runner = RoleRunner.onShutdown("shard " + id, () -> {
+            try {
+                node.leave(); // deregister, refuse new calls, commit and close every replica, wait for in-flight calls
+            } finally {
+                endpoint.close();
+            }
+        });
         System.out.println("shard server " + id + " serving at " + node.address() + ", metrics on port " + endpoint.port());
-        stopped.await();
+        runner.awaitStopped();
         return 0;
     }
 }

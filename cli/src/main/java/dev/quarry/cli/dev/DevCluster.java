@@ -1,6 +1,7 @@
 package dev.quarry.cli.dev;
 
 import dev.quarry.cli.kafka.EmbeddedKafka;
+import dev.quarry.cli.role.SuggestServer;
 import dev.quarry.common.metrics.MetricsEndpoint;
 import dev.quarry.coordinator.CoordinatorConfig;
 import dev.quarry.coordinator.CoordinatorServer;
@@ -10,9 +11,6 @@ import dev.quarry.meta.server.MetaServerConfig;
 import dev.quarry.shard.node.ShardNode;
 import dev.quarry.shard.node.ShardNodeConfig;
 import dev.quarry.shard.replica.ReplicaOptions;
-import dev.quarry.suggest.http.SuggestHttpConfig;
-import dev.quarry.suggest.http.SuggestHttpServer;
-import dev.quarry.suggest.node.SuggestNode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -41,8 +39,7 @@ public final class DevCluster implements AutoCloseable {
     private final List<ShardNodeConfig> shardConfigs = new ArrayList<>();
     private CoordinatorServer coordinator;
     private MetricsEndpoint coordinatorMetrics;
-    private SuggestNode suggestNode;
-    private SuggestHttpServer suggestHttp;
+    private SuggestServer suggest;
 
     private DevCluster(Builder b) {
         this.b = b;
@@ -70,10 +67,8 @@ public final class DevCluster implements AutoCloseable {
         coordinator = CoordinatorServer.start(new CoordinatorConfig(b.host, b.coordinatorPort, kafka.bootstrap(), metaAddress(), (short) 1)
                 .withAdmission(b.admission), metrics);
         coordinatorMetrics = MetricsEndpoint.start(b.host, b.coordinatorPort == 0 ? 0 : b.coordinatorPort + 1, metrics);
-        suggestNode = new SuggestNode(kafka.bootstrap(), metaAddress(), b.dataDir.resolve("suggest"), metrics);
-        suggestHttp = SuggestHttpServer.start(SuggestHttpConfig.defaults().withHost(b.host).withPort(b.suggestPort)
-                .withCoordinator(coordinatorAddress()), suggestNode.registry(), metrics);
-        suggestNode.startLiveness("suggest-1", b.host + ":" + suggestHttp.port()); // liveness (issue 4)
+        suggest = SuggestServer.start(new SuggestServer.Config("suggest-1", b.host, b.suggestPort, b.dataDir.resolve("suggest"),
+                kafka.bootstrap(), metaAddress(), coordinatorAddress()), metrics);
         log.info("dev cluster up in {} ms", (System.nanoTime() - t0) / 1_000_000);
     }
 
@@ -90,12 +85,12 @@ public final class DevCluster implements AutoCloseable {
     }
 
     public String suggestUrl() {
-        return "http://" + b.host + ":" + suggestHttp.port();
+        return suggest.url();
     }
 
     /** The suggest node's indexes (tests force snapshots and compare answers through it). */
     public dev.quarry.suggest.SuggestIndexRegistry suggestRegistry() {
-        return suggestNode.registry();
+        return suggest.registry();
     }
 
     public String coordinatorMetricsUrl() {
@@ -142,8 +137,7 @@ public final class DevCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        closeQuietly(suggestHttp);
-        closeQuietly(suggestNode);
+        closeQuietly(suggest);
         closeQuietly(coordinatorMetrics);
         closeQuietly(coordinator);
         for (int i = shards.size() - 1; i >= 0; i--) {

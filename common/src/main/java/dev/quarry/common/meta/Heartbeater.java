@@ -3,6 +3,8 @@ package dev.quarry.common.meta;
 import dev.quarry.proto.v1.HeartbeatRequest;
 import dev.quarry.proto.v1.HeartbeatResponse;
 import dev.quarry.proto.v1.HeartbeatVerdict;
+import dev.quarry.proto.v1.MetaCommand;
+import dev.quarry.proto.v1.NodeDownCommand;
 import dev.quarry.proto.v1.ShardLoad;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -118,6 +120,26 @@ public final class Heartbeater implements AutoCloseable {
             LOG.debug("[{}] heartbeat failed: {}", nodeId, e.getStatus());
         } catch (RuntimeException e) {
             LOG.warn("[{}] heartbeat or re-registration failed", nodeId, e);
+        }
+    }
+
+    /**
+     * Leaves the cluster on a graceful shutdown: stops heartbeating, then commits {@code NodeDown}
+     * for this node's current incarnation, so that coordinators stop routing to it (and the leader
+     * re-places its replicas) now rather than when the lease runs out. Best effort: if raft-meta
+     * cannot be reached, or the incarnation is no longer the live one, the lease expiry does the
+     * same a few seconds later; the failure is only logged. Call before the node stops serving.
+     */
+    public void deregister() {
+        close();
+        long inc = incarnation;
+        try {
+            meta.submit(MetaCommand.newBuilder().setNodeDown(NodeDownCommand.newBuilder()
+                    .setId(nodeId).setIncarnation(inc)).build());
+            LOG.info("[{}] deregistered (incarnation {} marked down)", nodeId, inc);
+        } catch (StatusRuntimeException e) {
+            LOG.warn("[{}] could not deregister incarnation {} ({}); raft-meta marks it down when its lease expires",
+                    nodeId, inc, e.getStatus());
         }
     }
 

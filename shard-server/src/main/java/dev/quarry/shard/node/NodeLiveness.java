@@ -71,6 +71,13 @@ final class NodeLiveness implements AutoCloseable {
         return out;
     }
 
+    /** Stops heartbeating and marks this incarnation down (graceful shutdown); see {@link Heartbeater#deregister}. */
+    void deregister() {
+        if (heartbeater != null) {
+            heartbeater.deregister();
+        }
+    }
+
     @Override
     public void close() {
         if (heartbeater != null) {

@@ -223,6 +223,20 @@ public final class ShardNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Graceful shutdown (SIGTERM of {@code quarry shard}): deregisters first, so that coordinators
+     * route to the other replicas from the next routing epoch on instead of waiting for the lease to
+     * run out, then {@link #close()}: in-flight requests finish, every replica commits. Nothing
+     * acknowledged can be lost either way (a restart replays from the last commit); leaving first
+     * only spares queries a failed attempt.
+     */
+    public void leave() {
+        if (liveness != null) {
+            liveness.deregister();
+        }
+        close();
+    }
+
     /** Stops serving, then commits and closes every replica. */
     @Override
     public void close() {

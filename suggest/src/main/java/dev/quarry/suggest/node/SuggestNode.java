@@ -129,6 +129,15 @@ public final class SuggestNode implements AutoCloseable {
         heartbeater = dev.quarry.common.meta.Heartbeater.start(meta, nodeId, register.getAsLong(),
                 java.time.Duration.ofSeconds(1), List::of, old -> register.getAsLong());
     }
+    /**
+     * Graceful shutdown: stops heartbeating and marks this node down in raft-meta at once (instead of
+     * when its lease runs out). Call before closing the HTTP server; {@link #close()} follows.
+     */
+    public void deregister() {
+        if (heartbeater != null) {
+            heartbeater.deregister();
+        }
+    }
     // --- end liveness ---
 
     @Override
