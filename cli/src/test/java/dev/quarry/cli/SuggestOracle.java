@@ -53,7 +53,7 @@ final class SuggestOracle {
 
     static boolean typoMatches(String text, String q, int maxEdits) {
         for (int i = 0; i < text.length(); i++) {
-            boolean wordStart = i == 0 || (Character.isLetterOrDigit(text.charAt(i)) && !Character.isLetterOrDigit(text.charAt(i - 1)));
+            boolean wordStart = i == 0 || !Character.isLetterOrDigit(text.charAt(i - 1));
             if (!wordStart) {
                 continue;
             }

@@ -142,17 +142,14 @@ public final class BruteForceOracle {
 
   private static boolean isStart(String foldedText, int i) {
     return i == 0
-        || (Character.isLetterOrDigit(foldedText.codePointAt(i))
+        || (!(Character.isLowSurrogate(foldedText.charAt(i)) && Character.isHighSurrogate(foldedText.charAt(i - 1)))
             && !Character.isLetterOrDigit(foldedText.codePointBefore(i)));
   }
 
   /** The folded text, from position 0 or from the start of any word, starts with the folded q. */
   static boolean matches(String foldedText, String foldedQuery) {
     for (int i = 0; i < foldedText.length(); i++) {
-      boolean wordStart =
-          i == 0
-              || (Character.isLetterOrDigit(foldedText.codePointAt(i))
-                  && !Character.isLetterOrDigit(foldedText.codePointBefore(i)));
+      boolean wordStart = isStart(foldedText, i);
       if (wordStart && foldedText.startsWith(foldedQuery, i)) {
         return true;
       }

@@ -3,11 +3,11 @@ package dev.quarry.suggest.text;
 import java.util.Arrays;
 
 /**
- * Where a folded text may be matched from: position 0, and the start of every word. A word is a
- * maximal run of letters and digits ({@link Character#isLetterOrDigit(int)}, by code point), so a
- * word starts at a letter or digit whose preceding code point is neither: {@code "react-dom"} has
- * starts {0, 6}, {@code "@types/node"} has starts {0, 1, 7}. A run of separators does not start a
- * word at every separator: {@code "a--b"} has starts {0, 3}.
+ * Where a folded text may be matched from: position 0, and every position right after a code point
+ * that is not a letter or digit ({@link Character#isLetterOrDigit(int)}), as INTERFACES.md says ("a
+ * word starts after any character that is not a letter or digit"): {@code "react-dom"} has starts
+ * {0, 6}, {@code "@types/node"} has starts {0, 1, 7}, and in a run of separators every position
+ * after one is a start: {@code "a--b"} has starts {0, 2, 3}.
  *
  * <p>Stateless; safe for any thread.
  */
@@ -26,7 +26,7 @@ public final class WordStarts {
     for (int i = 0; i < n; ) {
       int cp = folded.codePointAt(i);
       boolean letterOrDigit = Character.isLetterOrDigit(cp);
-      if (i > 0 && letterOrDigit && !prevLetterOrDigit) {
+      if (i > 0 && !prevLetterOrDigit) {
         if (starts == null) {
           starts = new int[4];
         } else if (count == starts.length) {

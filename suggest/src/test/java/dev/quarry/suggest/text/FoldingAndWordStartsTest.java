@@ -24,7 +24,7 @@ class FoldingAndWordStartsTest {
   void wordStartsFollowNonLetterOrDigit() {
     assertThat(WordStarts.of("react-dom")).containsExactly(0, 6);
     assertThat(WordStarts.of("@types/node")).containsExactly(0, 1, 7);
-    assertThat(WordStarts.of("a--b c")).containsExactly(0, 3, 5);
+    assertThat(WordStarts.of("a--b c")).containsExactly(0, 2, 3, 5); // every position after a separator (INTERFACES.md)
     assertThat(WordStarts.of("abc")).containsExactly(0);
     assertThat(WordStarts.of("")).containsExactly(0);
     assertThat(WordStarts.of("x\uD83D\uDE00y")).containsExactly(0, 3);
