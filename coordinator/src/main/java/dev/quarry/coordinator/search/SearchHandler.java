@@ -115,8 +115,19 @@ public final class SearchHandler {
 
     private SearchResponse execute(SearchRequest req, IndexRoute index, int k, Deadline deadline, CursorState cursor,
                                    Map<Integer, Map<Integer, Long>> minOffsets) {
+        // guessing pins only pays off when it can save the statistics round of GLOBAL scoring
+        boolean global = req.getScoring() == Scoring.GLOBAL && index.shards().size() > 1;
+        try {
+            return execute(req, index, k, deadline, cursor, minOffsets, global);
+        } catch (StalePin e) {
+            return execute(req, index, k, deadline, cursor, minOffsets, false);
+        }
+    }
+
+    private SearchResponse execute(SearchRequest req, IndexRoute index, int k, Deadline deadline, CursorState cursor,
+                                   Map<Integer, Map<Integer, Long>> minOffsets, boolean guessPins) {
         SearchResponse.Builder out = SearchResponse.newBuilder();
-        Map<Integer, ShardPlan> plans = initialPlans(index, cursor, minOffsets);
+        Map<Integer, ShardPlan> plans = initialPlans(index, cursor, minOffsets, guessPins);
         ShardQueryRequest.Builder base = ShardQueryRequest.newBuilder()
                 .setIndex(index.name())
                 .setQuery(req.getQuery())
@@ -191,7 +202,8 @@ public final class SearchHandler {
     }
 
     /** Per shard: the cursor's pin (strict), or the best replica with its recently seen searcher version. */
-    private Map<Integer, ShardPlan> initialPlans(IndexRoute index, CursorState cursor, Map<Integer, Map<Integer, Long>> minOffsets) {
+    private Map<Integer, ShardPlan> initialPlans(IndexRoute index, CursorState cursor, Map<Integer, Map<Integer, Long>> minOffsets,
+                                                 boolean guessPins) {
         Map<Integer, ShardPlan> plans = new HashMap<>();
         Map<Integer, PinnedShard> pins = new HashMap<>();
         if (cursor != null) {
@@ -209,19 +221,20 @@ public final class SearchHandler {
                     }
                 });
                 plans.put(s.shard(), new ShardPlan(s, pin.getNode(), pin.getSearcherVersion(), true, covering));
-            } else if (!min.isEmpty() || s.replicas().isEmpty()) {
+            } else if (!min.isEmpty() || s.replicas().isEmpty() || !guessPins) {
                 plans.put(s.shard(), ShardPlan.free(s, min));
             } else {
                 var best = fanOut.selector().rank(index.name(), s.shard(), s.replicas(), now).get(0);
                 ReplicaStats st = fanOut.selector().stats(index.name(), s.shard(), best.nodeId());
-                plans.put(s.shard(), new ShardPlan(s, best.nodeId(), st.recentSearcherVersion(now, PIN_FRESHNESS_NANOS), false, min));
+                plans.put(s.shard(), ShardPlan.guessed(s, best.nodeId(), st.recentSearcherVersion(now, PIN_FRESHNESS_NANOS)));
             }
         }
         return plans;
     }
 
     private static ShardQueryRequest request(ShardQueryRequest template, ShardPlan plan, String node) {
-        ShardQueryRequest.Builder b = template.toBuilder().setShard(plan.shard()).setSearcherVersion(plan.versionFor(node));
+        ShardQueryRequest.Builder b = template.toBuilder().setShard(plan.shard()).setSearcherVersion(plan.versionFor(node))
+                .setRequireNewest(plan.guessed() && plan.versionFor(node) != 0);
         if (plan.versionFor(node) == 0) {
             b.putAllMinOffsets(plan.minOffsets());
         }
@@ -244,7 +257,7 @@ public final class SearchHandler {
             if (cached != null) {
                 stats.add(cached);
             } else {
-                missing.put(p.shard(), p);
+                missing.put(p.shard(), p.guessed() ? p.pinned(p.node(), 0) : p); // fresh statistics come from the newest searcher
             }
         }
         if (!missing.isEmpty()) {
@@ -278,6 +291,9 @@ public final class SearchHandler {
             ShardPlan p = ordered.get(i);
             if (results.get(i) instanceof ShardResult.Failure<T> f && !p.strict() && p.version() != 0
                     && f.status().getCode() == Status.Code.FAILED_PRECONDITION) {
+                if (p.guessed()) {
+                    throw new StalePin(); // the replica refreshed since: run the search again from fresh statistics
+                }
                 // the pinned searcher expired or the replica restarted: ask again for its newest one
                 ShardPlan unpinned = p.pinned(p.node(), 0);
                 plans.put(p.shard(), unpinned);
@@ -297,6 +313,13 @@ public final class SearchHandler {
             }
         }
         return results;
+    }
+
+    /** A guessed pin was no longer the replica's newest searcher. */
+    private static final class StalePin extends RuntimeException {
+        StalePin() {
+            super(null, null, false, false);
+        }
     }
 
     private static boolean movable(Status s) {

@@ -7,15 +7,26 @@ import java.util.Map;
 /**
  * How one shard is asked in one phase of a search: the replica to prefer (or, strict, to use) with
  * the searcher version to pin there (0 = its newest), and the offsets a replacement must reflect.
+ * A guessed pin (the version the replica last answered from, to reuse cached statistics) is sent
+ * with require_newest, so it never reads an older view than an unpinned request would.
  * Immutable.
  */
-record ShardPlan(ShardRoute route, String node, long version, boolean strict, Map<Integer, Long> minOffsets) {
+record ShardPlan(ShardRoute route, String node, long version, boolean strict, Map<Integer, Long> minOffsets, boolean guessed) {
     ShardPlan {
         minOffsets = Map.copyOf(minOffsets);
     }
 
+    ShardPlan(ShardRoute route, String node, long version, boolean strict, Map<Integer, Long> minOffsets) {
+        this(route, node, version, strict, minOffsets, false);
+    }
+
     static ShardPlan free(ShardRoute route, Map<Integer, Long> minOffsets) {
-        return new ShardPlan(route, null, 0, false, minOffsets);
+        return new ShardPlan(route, null, 0, false, minOffsets, false);
+    }
+
+    /** A pin on the version this replica last answered from: valid only while it is still the newest. */
+    static ShardPlan guessed(ShardRoute route, String node, long version) {
+        return new ShardPlan(route, node, version, false, Map.of(), version != 0);
     }
 
     int shard() {
@@ -32,6 +43,6 @@ record ShardPlan(ShardRoute route, String node, long version, boolean strict, Ma
     }
 
     ShardPlan pinned(String node, long version) {
-        return new ShardPlan(route, node, version, strict, minOffsets);
+        return new ShardPlan(route, node, version, strict, minOffsets, false);
     }
 }

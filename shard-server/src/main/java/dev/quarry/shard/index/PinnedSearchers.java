@@ -79,6 +79,11 @@ public final class PinnedSearchers implements Closeable {
         return new Pinned(s, epoch << 40 | v, checkpoints.getOrDefault(v, Checkpoint.EMPTY));
     }
 
+    /** True when {@code version} (as handed out) is the newest searcher. */
+    public boolean isNewest(long version) {
+        return version >>> 40 == epoch && (version & READER_VERSION_MASK) == newest;
+    }
+
     public void release(Pinned p) throws IOException {
         lifetimes.release(p.searcher());
     }

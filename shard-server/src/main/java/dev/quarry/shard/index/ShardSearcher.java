@@ -70,6 +70,10 @@ public final class ShardSearcher {
         Query q = queries.build(req.getQuery(), req.getFiltersList());
         int threshold = req.getTotalHitsThreshold() <= 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, req.getTotalHitsThreshold());
         Set<String> fields = req.getFieldsCount() == 0 ? null : new HashSet<>(req.getFieldsList());
+        if (req.getRequireNewest() && req.getSearcherVersion() != 0 && !pinned.isNewest(req.getSearcherVersion())) {
+            throw new ShardException(ShardException.Kind.FAILED_PRECONDITION, "searcher version " + req.getSearcherVersion()
+                    + " is no longer this replica's newest");
+        }
         PinnedSearchers.Pinned p = acquire(req.getSearcherVersion());
         try {
             pinned.lease(p.version(), req.getLeaseMs());
