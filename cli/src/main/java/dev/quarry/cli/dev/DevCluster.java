@@ -65,7 +65,7 @@ public final class DevCluster implements AutoCloseable {
             shards.add(ShardNode.start(cfg, metrics));
         }
         coordinator = CoordinatorServer.start(new CoordinatorConfig(b.host, b.coordinatorPort, kafka.bootstrap(), metaAddress(), (short) 1)
-                .withAdmission(b.admission), metrics);
+                .withAdmission(b.admission).withSearch(b.search), metrics);
         coordinatorMetrics = MetricsEndpoint.start(b.host, b.coordinatorPort == 0 ? 0 : b.coordinatorPort + 1, metrics);
         suggest = SuggestServer.start(new SuggestServer.Config("suggest-1", b.host, b.suggestPort, b.dataDir.resolve("suggest"),
                 kafka.bootstrap(), metaAddress(), coordinatorAddress()), metrics);
@@ -177,6 +177,7 @@ public final class DevCluster implements AutoCloseable {
         private int shardServers = 2;
         private long commitIntervalMs = ReplicaOptions.DEFAULT_COMMIT_INTERVAL_MS;
         private AdmissionConfig admission = AdmissionConfig.defaults();
+        private dev.quarry.coordinator.SearchOptions search = dev.quarry.coordinator.SearchOptions.DEFAULTS;
 
         public Builder dataDir(Path dir) {
             this.dataDir = dir;
@@ -204,6 +205,12 @@ public final class DevCluster implements AutoCloseable {
 
         public Builder commitIntervalMs(long ms) {
             this.commitIntervalMs = ms;
+            return this;
+        }
+
+        /** The coordinator's read path (cursor secret, result cache, hedging). */
+        public Builder search(dev.quarry.coordinator.SearchOptions search) {
+            this.search = java.util.Objects.requireNonNull(search, "search");
             return this;
         }
 
