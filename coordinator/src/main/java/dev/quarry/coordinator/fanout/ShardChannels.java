@@ -28,6 +28,9 @@ public final class ShardChannels implements AutoCloseable {
     private ManagedChannel channel(String address) {
         return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a)
                 .usePlaintext()
+                // answers are handed to light callbacks (FanOut completes a future) or to a blocking
+                // stub's own thread: running them on the event loop saves a thread hand-off per call
+                .directExecutor()
                 .maxInboundMessageSize(MAX_INBOUND_BYTES)
                 .build());
     }
