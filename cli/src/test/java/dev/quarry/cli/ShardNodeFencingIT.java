@@ -33,10 +33,7 @@ class ShardNodeFencingIT {
 
     @Test
     void aNodePausedPastItsLeaseComesBackAsANewIncarnation() throws Exception {
-        int raft = freePort();
-        try (MetaServer meta = MetaServer.start(MetaServerConfig.builder().nodeId("n1").clientPort(freePort())
-                .peers("n1=127.0.0.1:" + raft).storageDir(dir.resolve("meta")).lease(Duration.ofMillis(2_500))
-                .dutyInterval(Duration.ofMillis(100)).build());
+        try (MetaServer meta = startMeta();
                 MetaClient client = MetaClient.connect(meta.clientAddress());
                 ShardNode node = ShardNode.start(ShardNodeConfig.of("s1", "127.0.0.1", 0, dir.resolve("s1"),
                         "127.0.0.1:1", meta.clientAddress()), new SimpleMeterRegistry())) {
@@ -56,6 +53,24 @@ class ShardNodeFencingIT {
     private static NodeInfo node(MetaClient client) {
         ClusterState state = client.getState(true);
         return state.getNodesOrThrow("s1");
+    }
+
+    /**
+     * A port found free can be taken by someone else's outgoing connection before the server binds
+     * it (both come from the ephemeral range): try fresh ports a few times.
+     */
+    private MetaServer startMeta() throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return MetaServer.start(MetaServerConfig.builder().nodeId("n1").clientPort(freePort())
+                        .peers("n1=127.0.0.1:" + freePort()).storageDir(dir.resolve("meta-" + attempt)).lease(Duration.ofMillis(2_500))
+                        .dutyInterval(Duration.ofMillis(100)).build());
+            } catch (java.io.IOException e) {
+                if (attempt == 3 || !String.valueOf(e.getMessage()).contains("bind")) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static int freePort() throws Exception {
