@@ -228,9 +228,17 @@ class ReadPathIT {
     @Order(5)
     void deepPaginationSeesOneSnapshotWhileWritesContinueAndReportsAMovedSnapshot() throws Exception {
         AtomicBoolean writing = new AtomicBoolean(true);
+        int before;
+        synchronized (log) {
+            before = log.values().stream().mapToInt(Map::size).sum();
+        }
         Thread writer = Thread.ofPlatform().start(() -> writeContinuously(writing));
         try {
-            Thread.sleep(500);
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                synchronized (log) {
+                    return log.values().stream().mapToInt(Map::size).sum() >= before + 20; // writes are flowing
+                }
+            });
             SearchRequest req = SearchRequest.newBuilder().setIndex(INDEX).setQuery("*").setK(100)
                     .addSort(SortField.newBuilder().setField("downloads").setDescending(true)).build();
             SearchResponse page = search.search(req);
@@ -300,7 +308,7 @@ class ReadPathIT {
             synchronized (log) {
                 log.computeIfAbsent(md.partition(), k -> new HashMap<>()).put(md.offset(), new Write(p.id(), doc));
             }
-            Thread.sleep(2);
+            Thread.sleep(2); // pacing: a steady trickle of writes, not a wait for a condition
         }
     }
 

@@ -41,8 +41,8 @@ class IdleMergeTest {
             assertThat(leaves(w)).isEqualTo(5);
             now.addAndGet(ShardWriter.IDLE_MERGE_AFTER_MS - 2_000);
             w.tick();
-            Thread.sleep(200);
-            assertThat(leaves(w)).as("not idle long enough yet").isEqualTo(5);
+            // not idle long enough yet: nothing may merge while we keep looking
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> leaves(w) == 5);
             now.addAndGet(2_000);
             w.tick();
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
