@@ -73,7 +73,10 @@ import org.slf4j.LoggerFactory;
  * {@code applyGate} (held by the apply thread while it applies a batch), reads the offsets, and
  * starts the commit; Lucene freezes the commit's segments before it fsyncs any file, and the
  * first fsync ({@link GateReleasingDirectory}) opens the gate: writes and refreshes go on during
- * the fsyncs, which {@link IndexWriter} allows, and land in the next commit.
+ * the fsyncs, which {@link IndexWriter} allows, and land in the next commit. Before it takes the
+ * gate, the commit thread flushes the buffered writes to segments, so that under the gate the commit
+ * flushes only the few applied since (a full buffer's flush took 0.3–0.7 s on a busy machine, and
+ * the apply thread and the refresh waited for it).
  *
  * <p>Thread-safety: {@link #apply}, {@link #tick}, {@link #commit}, {@link #nextOffsets} and
  * {@link #close} run on the apply loop's thread only (the {@code applied} map and the other
@@ -359,6 +362,13 @@ public final class ShardWriter implements RecordApplier, Closeable {
 
     /** Commit thread: a commit holding exactly the writes applied when it took the gate (see the class comment). */
     private void periodicCommit() {
+        try {
+            // Flushed without the gate, the buffered writes do not hold back the apply and refresh
+            // threads: the commit below, under the gate, has only what was applied since to flush.
+            writer.flush();
+        } catch (IOException | RuntimeException e) {
+            log.warn("[{}] flush before a commit failed (the commit flushes anyway): {}", name, e.toString());
+        }
         applyGate.lock(); // released by the commit's first fsync, or below if Lucene had nothing to fsync
         Checkpoint cp = null;
         try {
