@@ -16,7 +16,7 @@ import org.apache.lucene.search.SearcherManager;
  * phases of a GLOBAL query, or the pages of a cursor, read exactly one point-in-time view.
  * Built on Lucene's {@link SearcherLifetimeManager}; each recorded searcher also carries the
  * checkpoint (offsets) it reflects.
- * Thread-safety: {@link #recordCurrent} is called by the refreshing (apply) thread only; everything
+ * Thread-safety: {@link #recordCurrent} is called by the refreshing thread only; everything
  * else is safe from any thread (concurrent maps, and the lifetime manager is thread-safe).
  */
 public final class PinnedSearchers implements Closeable {

@@ -49,10 +49,21 @@ import org.slf4j.LoggerFactory;
  * tombstone that keeps the delete's version for the GC window; a stale write is skipped and
  * counted; a record that is not a valid document under the schema is skipped, counted and handed
  * to the dead-letter sink, never retried. Every
- * {@code refreshIntervalMs} it reopens the searcher and publishes the {@link Checkpoint} the
- * searcher reflects; every {@code commitIntervalMs} it commits with the next offset per partition
- * in the commit's user data, which is where a restart resumes. Re-applying a record is harmless
- * (replace-by-id), so the uncommitted tail replays safely after a crash.
+ * {@code refreshIntervalMs} its {@link Refresher} thread reopens the searcher and publishes the
+ * {@link Checkpoint} the searcher reflects; every {@code commitIntervalMs} it commits with the next
+ * offset per partition in the commit's user data, which is where a restart resumes. Re-applying a
+ * record is harmless (replace-by-id), so the uncommitted tail replays safely after a crash.
+ *
+ * <p>Refreshes run beside the apply thread (on the apply thread, every record arriving during a
+ * refresh of 0.2–1.5 s waited for it, and the freshness lag grew by that backlog). A refresh takes
+ * the {@code applyGate} between two batches, reads the applied offsets and starts a new generation
+ * of the {@link VersionLookup}, lets go of the gate and reopens the searcher while writes go on. The
+ * reopened searcher holds every write applied before the reopen started (Lucene's NRT reopen
+ * flushes everything indexed before it; Lucene's own {@code ControlledRealTimeReopenThread} relies
+ * on the same: it reads the writer's sequence number before {@code maybeRefreshBlocking}), and
+ * possibly some applied while it ran; the published checkpoint is the offsets read before, so it
+ * never claims a write the searcher does not show (read-your-writes stays exact), and a write it
+ * does not claim yet is claimed by the next refresh.
  *
  * <p>Periodic commits run on the writer's own commit thread: a commit fsyncs every file written
  * since the last one, merged segments included, which took 0.3–1.1 s on a busy 2-core machine,
@@ -62,17 +73,23 @@ import org.slf4j.LoggerFactory;
  * {@code applyGate} (held by the apply thread while it applies a batch), reads the offsets, and
  * starts the commit; Lucene freezes the commit's segments before it fsyncs any file, and the
  * first fsync ({@link GateReleasingDirectory}) opens the gate: writes and refreshes go on during
- * the fsyncs, which {@link IndexWriter} allows, and land in the next commit.
+ * the fsyncs, which {@link IndexWriter} allows, and land in the next commit. Before it takes the
+ * gate, the commit thread flushes the buffered writes to segments, so that under the gate the commit
+ * flushes only the few applied since (a full buffer's flush took 0.3–0.7 s on a busy machine, and
+ * the apply thread and the refresh waited for it).
  *
- * <p>Thread-safety: {@link #apply}, {@link #tick}, {@link #refresh}, {@link #commit},
- * {@link #nextOffsets} and {@link #close} run on the apply loop's thread only (the {@code applied}
- * map and the other unguarded mutable fields are confined to it), except that the commit thread
- * reads {@code applied} and {@code maxTimestampMs} while it holds {@code applyGate}, which the
- * apply thread holds whenever it changes them. The commit thread reports failure through a volatile
- * flag; at most one commit runs at a time (the apply thread starts one only when the last is done, and
- * waits for it before a synchronous commit or close). {@link #visibleCheckpoint} and
- * {@link #searchers} may be used from any thread: the checkpoint is an immutable value published
- * through a volatile field, and {@link SearcherManager} is thread-safe.
+ * <p>Thread-safety: {@link #apply}, {@link #tick}, {@link #commit}, {@link #nextOffsets} and
+ * {@link #close} run on the apply loop's thread only (the {@code applied} map and the other
+ * unguarded mutable fields are confined to it), except that the commit thread reads {@code applied}
+ * and {@code maxTimestampMs}, and the refresh thread reads {@code applied} and switches the
+ * {@link VersionLookup} generation, while holding {@code applyGate}, which the apply thread holds
+ * whenever it changes them or uses the lookup. {@link #refresh} may run on any thread (the refresh
+ * thread, or a test); {@code refreshLock} lets one run at a time. Lock order: {@code refreshLock},
+ * then {@code applyGate}; no thread waits for {@code refreshLock} while holding the gate. The commit
+ * thread reports failure through a volatile flag; at most one commit runs at a time (the apply thread
+ * starts one only when the last is done, and waits for it before a synchronous commit or close).
+ * {@link #visibleCheckpoint} and {@link #searchers} may be used from any thread: the checkpoint is an
+ * immutable value published through a volatile field, and {@link SearcherManager} is thread-safe.
  */
 public final class ShardWriter implements RecordApplier, Closeable {
     private static final Logger log = LoggerFactory.getLogger(ShardWriter.class);
@@ -98,8 +115,15 @@ public final class ShardWriter implements RecordApplier, Closeable {
     private final VersionLookup versions;
     private final WriteOutcomes outcomes = new WriteOutcomes();
     private final java.util.function.Consumer<DeadLetter> deadLetters;
-    /** Held by the apply thread while it applies a batch, by the commit thread from reading the offsets until the commit's first fsync. */
-    private final java.util.concurrent.locks.ReentrantLock applyGate = new java.util.concurrent.locks.ReentrantLock();
+    /**
+     * Held by the apply thread while it applies a batch, by the commit thread from reading the offsets
+     * until the commit's first fsync, by a refresh while it reads the offsets (and again while it drops
+     * the old version generation). Fair, so a waiting refresh starts after at most one batch.
+     */
+    private final java.util.concurrent.locks.ReentrantLock applyGate = new java.util.concurrent.locks.ReentrantLock(true);
+    /** One refresh at a time (the refresh thread, or a direct caller). */
+    private final java.util.concurrent.locks.ReentrantLock refreshLock = new java.util.concurrent.locks.ReentrantLock();
+    private final Refresher refresher;
     /** Runs the periodic commits, one at a time (a single daemon thread). */
     private final ExecutorService committer;
     /** The last periodic commit started (apply thread). */
@@ -109,9 +133,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
 
     /** Confined to the apply thread. */
     private final Map<Integer, Long> applied = new HashMap<>();
-    private long lastRefreshMs;
     private long lastCommitMs;
-    private boolean changedSinceRefresh;
     /** Apply thread: when documents last changed, and whether the idle merge ran since. */
     private long lastChangeMs;
     private boolean mergedSinceChange;
@@ -126,8 +148,6 @@ public final class ShardWriter implements RecordApplier, Closeable {
     /** Guards waiting for visibility; {@link #visible} changes are announced with notifyAll on it. */
     private final Object visibility = new Object();
     private volatile Checkpoint visible;
-    /** Set by a reader that needs fresher data (read-your-writes); the apply thread refreshes soon. */
-    private volatile boolean refreshRequested;
 
     public ShardWriter(String name, IndexSchema schema, Directory dir, Clock clock, long commitIntervalMs, long gcWindowMs,
                        java.util.function.Consumer<DeadLetter> deadLetters, MeterRegistry metrics, Tags tags) throws IOException {
@@ -143,7 +163,11 @@ public final class ShardWriter implements RecordApplier, Closeable {
         IndexWriterConfig cfg = new IndexWriterConfig(new StandardAnalyzer())
                 .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
                 .setIndexDeletionPolicy(commits)
-                .setRAMBufferSizeMB(64);
+                .setRAMBufferSizeMB(64)
+                // Lucene's default lets a refresh wait up to 500 ms for merges of the small segments it
+                // just flushed ("merge on refresh"): that wait is freshness lag. The merge scheduler
+                // merges them in the background after the refresh anyway.
+                .setMaxFullFlushMergeWaitMillis(0);
         this.writer = new IndexWriter(new GateReleasingDirectory(dir), cfg);
         if (!DirectoryReader.indexExists(dir)) {
             writer.commit(); // a first, empty commit: a peer may copy it, and restarts find one
@@ -157,9 +181,8 @@ public final class ShardWriter implements RecordApplier, Closeable {
         this.staleCounter = metrics.counter("quarry_ingest_stale_total", tags);
         this.visible = committed;
         this.outcomes.startAt(committed.nextOffsets());
-        this.lastRefreshMs = clock.millis();
-        this.lastCommitMs = lastRefreshMs;
-        this.lastChangeMs = lastRefreshMs;
+        this.lastCommitMs = clock.millis();
+        this.lastChangeMs = lastCommitMs;
         this.appliedCounter = metrics.counter("quarry_ingest_applied_total", tags);
         this.refreshTimer = metrics.timer("quarry_shard_refresh", tags);
         this.commitTimer = metrics.timer("quarry_shard_commit", tags);
@@ -168,6 +191,8 @@ public final class ShardWriter implements RecordApplier, Closeable {
             t.setDaemon(true);
             return t;
         });
+        this.refresher = new Refresher(name, refreshIntervalMs, this::refresh);
+        refresher.start();
         log.info("[{}] opened at committed offsets {}", name, committed.nextOffsets());
     }
 
@@ -194,7 +219,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
             applyGate.unlock();
         }
         if (!batch.isEmpty()) {
-            changedSinceRefresh = true;
+            refresher.changed();
             changedSinceCommit = true;
             lastChangeMs = clock.millis();
             mergedSinceChange = false;
@@ -248,9 +273,6 @@ public final class ShardWriter implements RecordApplier, Closeable {
     @Override
     public void tick() throws IOException {
         long now = clock.millis();
-        if (refreshRequested || (changedSinceRefresh && now - lastRefreshMs >= refreshIntervalMs)) {
-            refresh();
-        }
         if (commitFailed) {
             commitFailed = false;
             changedSinceCommit = true; // try again at the next interval
@@ -285,34 +307,46 @@ public final class ShardWriter implements RecordApplier, Closeable {
             }
             long t0 = System.nanoTime();
             writer.forceMerge(1, true);
-            refreshRequested = true;
+            refresher.request();
             log.info("[{}] idle: merged {} segments into one in {} ms", name, segments, (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             log.warn("[{}] idle merge failed: {}", name, e.toString());
         }
     }
 
-    /** Reopens the searcher; the published checkpoint is exactly what it reflects. */
+    /**
+     * Reopens the searcher and publishes the offsets applied when the reopen started: the searcher
+     * reflects at least those (see the class comment). Runs on the refresh thread; callable from any
+     * thread that does not hold the apply gate.
+     */
     public void refresh() throws IOException {
-        // The interval runs from refresh start to refresh start, so a slow refresh does not stretch it.
-        long startedMs = clock.millis();
-        Checkpoint cp = new Checkpoint(applied);
-        refreshTimer.record(() -> {
+        refreshLock.lock();
+        try {
+            Checkpoint cp;
+            applyGate.lock();
             try {
-                searchers.maybeRefreshBlocking();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                cp = new Checkpoint(applied);
+                versions.beforeRefresh();
+            } finally {
+                applyGate.unlock();
             }
-        });
-        versions.refreshed();
-        refreshListener.accept(cp);
-        refreshRequested = false;
-        synchronized (visibility) {
-            visible = cp;
-            visibility.notifyAll();
+            long t0 = System.nanoTime();
+            searchers.maybeRefreshBlocking();
+            refreshTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            applyGate.lock();
+            try {
+                versions.afterRefresh();
+            } finally {
+                applyGate.unlock();
+            }
+            refreshListener.accept(cp);
+            synchronized (visibility) {
+                visible = cp;
+                visibility.notifyAll();
+            }
+        } finally {
+            refreshLock.unlock();
         }
-        lastRefreshMs = startedMs;
-        changedSinceRefresh = false;
     }
 
     /**
@@ -328,6 +362,13 @@ public final class ShardWriter implements RecordApplier, Closeable {
 
     /** Commit thread: a commit holding exactly the writes applied when it took the gate (see the class comment). */
     private void periodicCommit() {
+        try {
+            // Flushed without the gate, the buffered writes do not hold back the apply and refresh
+            // threads: the commit below, under the gate, has only what was applied since to flush.
+            writer.flush();
+        } catch (IOException | RuntimeException e) {
+            log.warn("[{}] flush before a commit failed (the commit flushes anyway): {}", name, e.toString());
+        }
         applyGate.lock(); // released by the commit's first fsync, or below if Lucene had nothing to fsync
         Checkpoint cp = null;
         try {
@@ -426,23 +467,30 @@ public final class ShardWriter implements RecordApplier, Closeable {
     }
 
     /**
-     * Waits until the searcher reflects, per partition, the record at the given offset (asking the apply thread
-     * for an early refresh); false if that takes longer than {@code timeoutMs}.
+     * Waits until the searcher reflects, per partition, the record at the given offset; false if
+     * that takes longer than {@code timeoutMs}. First waits until those records are applied, then
+     * asks for an early refresh: a refresh asked for earlier would publish a checkpoint without them
+     * (and, asked for again and again, would keep the refresh thread busy for nothing).
      */
     public boolean awaitVisible(Map<Integer, Long> offsets, long timeoutMs) throws InterruptedException {
         if (covers(visible, offsets)) {
             return true;
         }
-        refreshRequested = true;
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        for (Map.Entry<Integer, Long> e : offsets.entrySet()) {
+            long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (!visible.covers(e.getKey(), e.getValue()) && (leftMs <= 0 || outcomes.await(e.getKey(), e.getValue(), leftMs) == null)) {
+                return false;
+            }
+        }
         synchronized (visibility) {
             while (!covers(visible, offsets)) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
                 }
-                refreshRequested = true;
-                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(visibility, left);
+                refresher.request(); // the next refresh to start covers the offsets, which are applied
+                TimeUnit.NANOSECONDS.timedWait(visibility, left);
             }
         }
         return true;
@@ -457,7 +505,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
         return true;
     }
 
-    /** Called on the apply thread after each refresh, before the new checkpoint is published. */
+    /** Called on the refreshing thread after each refresh, before the new checkpoint is published. */
     public void onRefresh(IoConsumer<Checkpoint> listener) {
         this.refreshListener = listener;
     }
@@ -486,6 +534,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
 
     /** Test hook: loses everything since the last commit, as a crash would, and closes. */
     void crash() throws IOException {
+        refresher.close();
         try {
             awaitInFlightCommit(); // a commit is atomic: a crash keeps it whole or loses it whole
         } finally {
@@ -510,6 +559,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
     /** Commits what was applied, then closes. */
     @Override
     public void close() throws IOException {
+        refresher.close();
         try {
             awaitInFlightCommit();
             if (changedSinceCommit || commitFailed) {

@@ -19,18 +19,30 @@ import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 
 /**
- * The stored version of an id, for the version rules: writes applied since the last refresh are
- * held in memory; everything older is read from the current searcher (which, refreshed on the
- * apply thread, reflects exactly the writes before it). A tombstone older than the GC window,
- * measured in the log's own timestamps, counts as absent, so every replica decides alike no matter
- * when it physically purges tombstones.
+ * The stored version of an id, for the version rules: writes applied since the last refresh
+ * started are held in memory; everything older is read from the current searcher. A tombstone older
+ * than the GC window, measured in the log's own timestamps, counts as absent, so every replica
+ * decides alike no matter when it physically purges tombstones.
+ *
+ * <p>Refreshes run beside the apply thread, so the writes in memory come in two generations, as in
+ * Elasticsearch's {@code LiveVersionMap}: {@link #beforeRefresh} moves {@code current} to {@code old}
+ * just before a refresh starts; the refresh's searcher reflects at least everything in {@code old}
+ * (Lucene's reopened reader holds every write that completed before the reopen started), so
+ * {@link #afterRefresh} drops {@code old} once that searcher is the current one. Writes applied while
+ * the refresh runs land in the new {@code current} and stay until the next refresh has made them
+ * visible. At any moment the searcher a lookup acquires is either the previous one (which misses at
+ * most {@code old} and {@code current}) or the refreshed one (which misses at most {@code current}):
+ * either way the maps hold every write the searcher may not show, and they take precedence.
  *
  * <p>Reading the searcher one id at a time costs a terms-dictionary seek per id and segment (a
  * quarter of the apply thread's CPU when measured). {@link #prefetch} instead looks up a whole
  * batch's ids in one pass per segment, in term order, so consecutive seeks share the blocks they
  * load; {@link #stored} then answers from memory.
  *
- * <p>Thread-safety: confined to the apply thread.
+ * <p>Thread-safety: not thread-safe; every call must hold the writer's apply gate (the apply thread
+ * holds it for a whole batch, from {@link #prefetch} to the last {@link #record}; the refresh thread
+ * holds it for {@link #beforeRefresh} and {@link #afterRefresh}), so the two generations and the
+ * prefetched answers never change in the middle of a batch.
  */
 final class VersionLookup {
     /** What is stored for an id: a live document or a tombstone. */
@@ -39,7 +51,10 @@ final class VersionLookup {
     /** Marks an id the last prefetch found absent from the searcher. */
     private static final Stored ABSENT = new Stored(-1, false, 0);
 
-    private final Map<String, Stored> sinceRefresh = new HashMap<>();
+    /** Writes since the last refresh started. */
+    private Map<String, Stored> current = new HashMap<>();
+    /** Writes before the refresh in progress started that the previous searcher may miss; empty between refreshes. */
+    private Map<String, Stored> old = new HashMap<>();
     /** Searcher answers for the current batch's ids; only valid until the next refresh. */
     private final Map<String, Stored> prefetched = new HashMap<>();
     private final SearcherManager searchers;
@@ -65,7 +80,10 @@ final class VersionLookup {
 
     /** What is stored for {@code id} (live document or tombstone, expired or not), or null when the index holds nothing for it. */
     Stored stored(String id) throws IOException {
-        Stored s = sinceRefresh.get(id);
+        Stored s = current.get(id);
+        if (s == null) {
+            s = old.get(id);
+        }
         if (s != null) {
             return s;
         }
@@ -76,12 +94,12 @@ final class VersionLookup {
         return s == ABSENT ? null : s;
     }
 
-    /** Looks up, in one pass per segment, the ids among {@code ids} not written since the last refresh. */
+    /** Looks up, in one pass per segment, the ids among {@code ids} not held in memory. */
     void prefetch(Collection<String> ids) throws IOException {
         prefetched.clear();
         List<BytesRef> terms = new ArrayList<>(ids.size());
         for (String id : ids) {
-            if (!sinceRefresh.containsKey(id) && !prefetched.containsKey(id)) {
+            if (!current.containsKey(id) && !old.containsKey(id) && !prefetched.containsKey(id)) {
                 prefetched.put(id, ABSENT);
                 terms.add(new BytesRef(id));
             }
@@ -91,12 +109,24 @@ final class VersionLookup {
     }
 
     void record(String id, Stored stored) {
-        sinceRefresh.put(id, stored);
+        current.put(id, stored);
     }
 
-    /** The searcher now reflects every recorded write. */
-    void refreshed() {
-        sinceRefresh.clear();
+    /** A refresh is about to start: the writes recorded so far will be in its searcher. */
+    void beforeRefresh() {
+        if (old.isEmpty()) {
+            Map<String, Stored> t = old;
+            old = current;
+            current = t;
+        } else { // the last refresh failed: its writes are still unconfirmed, and current's are newer
+            old.putAll(current);
+            current.clear();
+        }
+    }
+
+    /** The searcher {@link #beforeRefresh} announced is now the current one. */
+    void afterRefresh() {
+        old.clear();
         prefetched.clear();
     }
 

@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One copy of one shard: a Lucene index in its own directory, fed by its own apply loop over the
  * shard's partitions, and read by queries. Thread-safety: queries and stats may come from any
- * thread; the writer is confined to the apply loop's thread; {@link #close()} stops the loop
- * before closing the writer so the two never overlap.
+ * thread; the writer's write side is confined to the apply loop's thread, its refreshes run on its
+ * own refresh thread (which records each new searcher in {@code pinned}); {@link #close()} stops
+ * the loop before closing the writer so the two never overlap, and closes the writer (which stops
+ * its refresh thread) before {@code pinned}.
  */
 public final class ShardReplica implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ShardReplica.class);
@@ -196,11 +198,14 @@ public final class ShardReplica implements AutoCloseable {
     @Override
     public void close() throws IOException {
         loop.close();
-        pinned.close();
         try {
             writer.close();
         } finally {
-            dir.close();
+            try {
+                pinned.close();
+            } finally {
+                dir.close();
+            }
         }
         log.info("[{}] replica {} closed", nodeId, spec.key());
     }

@@ -29,7 +29,7 @@ import org.apache.lucene.store.ByteBuffersDirectory;
  */
 class VersionRulesOracleTest {
     private static final IndexSchema SCHEMA = IndexSchema.parse("{\"fields\": {\"name\": {\"type\": \"text\"}}, \"refresh_interval_ms\": 10}");
-    private static final long GC_WINDOW_MS = 1_000;
+    static final long GC_WINDOW_MS = 1_000;
 
     @Property(tries = 60)
     void writerMatchesTheOracle(@ForAll long seed) throws Exception {
@@ -92,12 +92,12 @@ class VersionRulesOracleTest {
                 new SimpleMeterRegistry(), Tags.empty());
     }
 
-    private static long key(LogRecord rec) {
+    static long key(LogRecord rec) {
         return ((long) rec.partition() << 32) | rec.offset();
     }
 
     /** Each write's outcome under the version rules replayed naively over the whole log. */
-    private static Map<Long, WriteOutcome> oracleOutcomes(List<LogRecord> log) {
+    static Map<Long, WriteOutcome> oracleOutcomes(List<LogRecord> log) {
         record State(long version, boolean deleted, long deletedAt) {}
         Map<String, State> m = new HashMap<>();
         Map<Long, WriteOutcome> out = new HashMap<>();
@@ -126,7 +126,7 @@ class VersionRulesOracleTest {
     }
 
     /** The version rules replayed naively over the whole log. */
-    private static long oracle(List<LogRecord> log) {
+    static long oracle(List<LogRecord> log) {
         record State(long version, boolean deleted, long deletedAt) {}
         Map<String, State> m = new HashMap<>();
         for (LogRecord rec : log) {
@@ -151,7 +151,7 @@ class VersionRulesOracleTest {
         return fp;
     }
 
-    private static List<LogRecord> randomLog(Random r, int n) {
+    static List<LogRecord> randomLog(Random r, int n) {
         List<LogRecord> out = new ArrayList<>();
         long[] nextOffset = new long[2];
         long ts = 1_000_000;
