@@ -175,6 +175,12 @@ public record ClusterLayout(List<RoleSpec> roles, String kafkaBootstrap, String 
         return new ClusterLayout(roles, kafka, meta, coordinator, "http://" + suggestHost + ":" + suggestPort);
     }
 
+    /** This layout with {@code extra} added to the environment of every role of {@code kind} (tuning, not addresses). */
+    public ClusterLayout withEnv(RoleKind kind, Map<String, String> extra) {
+        return new ClusterLayout(roles.stream().map(r -> r.kind() == kind ? r.withEnv(extra) : r).toList(),
+                kafkaBootstrap, metaAddresses, coordinator, suggestUrl);
+    }
+
     public RoleSpec role(String name) {
         return roles.stream().filter(r -> r.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no role named '" + name + "' in this cluster; roles: "

@@ -32,6 +32,8 @@ public final class HotShardDetector {
     /** Thresholds and durations. */
     public record Config(double hotLatencyMillis, long hotApplyLag, Duration hotFor, Duration coolFor) {
         public static final Config DEFAULTS = new Config(250, 50_000, Duration.ofSeconds(30), Duration.ofMinutes(2));
+        /** Never hot: no shard gets an extra replica (an extra one from before is taken back after {@code coolFor}). */
+        public static final Config OFF = new Config(Double.POSITIVE_INFINITY, Long.MAX_VALUE, Duration.ZERO, Duration.ZERO);
 
         public Config {
             if (hotLatencyMillis <= 0 || hotApplyLag <= 0 || hotFor.isNegative() || coolFor.isNegative()) {

@@ -47,6 +47,7 @@ public final class ShardReplica implements AutoCloseable {
     private final OrderedApplyLoop loop;
 
     private final PinnedSearchers pinned;
+    private final RecentLatency queryLatency = new RecentLatency();
 
     private ShardReplica(ReplicaSpec spec, String nodeId, FSDirectory dir, ShardWriter writer, OrderedApplyLoop loop, Clock clock) throws IOException {
         this.spec = spec;
@@ -115,8 +116,18 @@ public final class ShardReplica implements AutoCloseable {
     }
 
     public ShardQueryResponse query(ShardQueryRequest req, long timeoutMs) throws IOException, InterruptedException {
-        awaitMinOffsets(req, timeoutMs);
-        return searcher.query(req);
+        long t0 = System.nanoTime();
+        try {
+            awaitMinOffsets(req, timeoutMs);
+            return searcher.query(req);
+        } finally {
+            queryLatency.record(System.nanoTime() - t0);
+        }
+    }
+
+    /** Mean query service time over the last seconds (heartbeat load for the hot-shard detector). */
+    public double recentQueryMillis() {
+        return queryLatency.meanMillis();
     }
 
     /** Read-your-writes: waits (bounded) until the newest searcher reflects the request's min_offsets. */
