@@ -47,7 +47,7 @@ class ChaosHotShardIT {
         assertThat(code).isZero();
         assertThat(run.faults()).extracting(ChaosRun.FaultEvent::kind)
                 .containsExactly("STORM_START", "LATENCY", "KILL", "KILL", "RESTART", "LATENCY_CLEARED", "STORM_END");
-        assertThat(run.samples()).hasSize(60);
+        assertThat(run.samples()).hasSizeGreaterThanOrEqualTo(60);
         assertThat(run.phaseStats()).allSatisfy(p -> assertThat(p.interactive()).as(p.phase()).isPositive());
         assertThat(run.phaseStats().get(1).batchShed()).as("batch flood shed by admission control").isPositive();
         assertThat(report.resolve("mitigated.png")).isNotEmptyFile();

@@ -52,6 +52,8 @@ public final class HotShardScenario {
     /** The shard the storm targets. */
     public static final int HOT_SHARD = 0;
     static final long LEASE_MS = 6_000;
+    static final long WARM_P99_MS = 500;
+    static final int WARM_MAX_S = 120;
 
     /**
      * @param durationSec      length of the load
@@ -92,6 +94,7 @@ public final class HotShardScenario {
     private final PrintStream out;
     private final HotShardTimeline timeline;
     private final List<ChaosRun.FaultEvent> faults = new ArrayList<>();
+    private double loadEndSec;
 
     public HotShardScenario(Options options, Supplier<InputStream> corpus, CorpusLoader loader, PrintStream out) {
         this.options = options;
@@ -167,7 +170,9 @@ public final class HotShardScenario {
         out.println("load stopped; waiting until the cluster is healthy ...");
         double healthyAfter = awaitHealthy(coord, log, Duration.ofSeconds(Math.max(120, options.durationSec())));
         List<ClientLog.Query> queriesLog = log.queries();
-        List<ChaosRun.PhaseStats> phaseStats = RunAnalysis.phaseStats(timeline, queriesLog, log.writes());
+        List<ChaosRun.Phase> phases = actualPhases();
+        int seconds = (int) Math.ceil(phases.get(phases.size() - 1).endSec());
+        List<ChaosRun.PhaseStats> phaseStats = RunAnalysis.phaseStats(phases, queriesLog, log.writes());
         List<ChaosRun.InvariantResult> invariants = new ArrayList<>();
         LogOracle oracle = LogOracle.read(layout.kafkaBootstrap(), INDEX, schema);
         invariants.add(Invariants.acknowledgedWrites(coord, INDEX, oracle, log.writes()));
@@ -184,8 +189,22 @@ public final class HotShardScenario {
         int shards = schema.shards();
         return new ChaosRun("hot-shard", options.runName(), options.mitigations(), started.toString(), options.durationSec(),
                 new ChaosRun.ClusterShape(1, layout.ofKind(RoleKind.META).size(), options.shardServers(), shards, schema.replicas(), docsLoaded),
-                INDEX + "/" + HOT_SHARD, timeline.phases(), faults,
-                RunAnalysis.samples(options.durationSec(), queriesLog, log.writes(), log.readings()), phaseStats, mitigation, invariants);
+                INDEX + "/" + HOT_SHARD, phases, faults,
+                RunAnalysis.samples(seconds, queriesLog, log.writes(), log.readings()), phaseStats, mitigation, invariants);
+    }
+
+    /**
+     * The phases as they happened: the storm's start and end as recorded (a control call to a loaded cluster can make
+     * a step late, and everything after it moves with it), the end where the load stopped.
+     */
+    private List<ChaosRun.Phase> actualPhases() {
+        double stormStart = faults.stream().filter(f -> f.kind().equals("STORM_START")).mapToDouble(ChaosRun.FaultEvent::atSec).findFirst()
+                .orElse(timeline.hotStart());
+        double stormEnd = faults.stream().filter(f -> f.kind().equals("STORM_END")).mapToDouble(ChaosRun.FaultEvent::atSec).findFirst()
+                .orElse(timeline.hotEnd());
+        double end = Math.max(options.durationSec(), loadEndSec);
+        return List.of(new ChaosRun.Phase("baseline", 0, stormStart), new ChaosRun.Phase("hot", stormStart, stormEnd),
+                new ChaosRun.Phase("recovery", stormEnd, end));
     }
 
     /** Plays the timeline; returns what the mitigations did. */
@@ -234,7 +253,9 @@ public final class HotShardScenario {
         load.stopFlood();
         event(log, "STORM_END", INDEX + "/" + HOT_SHARD, "storm and flood stopped");
 
-        progress.waitUntil(options.durationSec());
+        // The recovery phase keeps its planned length even when an earlier step ran late.
+        loadEndSec = Math.max(options.durationSec(), log.now() / 1000.0 + (timeline.durationSec() - timeline.hotEnd()));
+        progress.waitUntil(loadEndSec);
         PrometheusScrape after = PrometheusScrape.of("127.0.0.1", coordMetrics);
         double[] extra = probe.extraAddedAndRetired();
         return new ChaosRun.MitigationStats(
@@ -337,19 +358,31 @@ public final class HotShardScenario {
     }
 
     /**
-     * The same steady load for a while before {@code t = 0}, not recorded: eleven fresh JVMs compile their hot paths
-     * (on two cores that alone takes tens of seconds), which would otherwise be measured as the baseline.
+     * The same steady load before {@code t = 0}, not recorded, until the cluster serves it: eleven fresh JVMs compile
+     * their hot paths (on two cores that alone takes tens of seconds), which would otherwise be measured as the
+     * baseline. Warm means a 5 s window with at least 98% of the interactive queries answered and their p99 under
+     * {@value #WARM_P99_MS} ms; the warm-up lasts at least 15 s and gives up (and says so) after {@value #WARM_MAX_S} s.
      */
     private void warmUp(ManagedChannel coord, ClusterLayout layout, List<String> queries, List<LoadDriver.Doc> docs) throws InterruptedException {
-        int seconds = Math.max(15, options.durationSec() / 10);
-        out.printf("warming up for %d s (steady load, not recorded) ...%n", seconds);
+        out.println("warming up (steady load, not recorded) ...");
         ClientLog scratch = new ClientLog(System.nanoTime());
         try (LoadDriver warm = new LoadDriver(coord, layout.kafkaBootstrap(), INDEX, scratch, queries, docs, docs)) {
             warm.startSteady(options.interactiveQps(), options.writesPerSecond());
-            TimeUnit.SECONDS.sleep(seconds);
+            TimeUnit.SECONDS.sleep(10);
+            for (int s = 15; s <= WARM_MAX_S; s += 5) {
+                TimeUnit.SECONDS.sleep(5);
+                long from = scratch.now() - 5_000;
+                List<ClientLog.Query> window = scratch.queries().stream().filter(q -> q.tMillis() >= from).toList();
+                long[] lat = window.stream().filter(q -> q.outcome() == ClientLog.Outcome.OK).mapToLong(ClientLog.Query::latencyMicros).sorted().toArray();
+                double p99 = RunAnalysis.pct(lat, 0.99);
+                out.printf("  warm-up %3d s: %d of %d queries answered in the last 5 s, p99 %.0f ms%n", s, lat.length, window.size(), p99);
+                if (!window.isEmpty() && lat.length >= 0.98 * window.size() && p99 < WARM_P99_MS) {
+                    return;
+                }
+            }
         }
-        long ok = scratch.queries().stream().filter(q -> q.outcome() == ClientLog.Outcome.OK).count();
-        out.printf("warm-up: %d of %d queries answered%n", ok, scratch.queries().size());
+        out.printf("  the cluster did not keep up with %.0f queries/s and %.0f writes/s within %d s; measuring anyway%n",
+                options.interactiveQps(), options.writesPerSecond(), WARM_MAX_S);
     }
 
     /**

@@ -63,9 +63,9 @@ final class RunAnalysis {
         return out;
     }
 
-    static List<ChaosRun.PhaseStats> phaseStats(HotShardTimeline timeline, List<ClientLog.Query> queries, List<ClientLog.AckedWrite> writes) {
+    static List<ChaosRun.PhaseStats> phaseStats(List<ChaosRun.Phase> phases, List<ClientLog.Query> queries, List<ClientLog.AckedWrite> writes) {
         List<ChaosRun.PhaseStats> out = new ArrayList<>();
-        for (ChaosRun.Phase p : timeline.phases()) {
+        for (ChaosRun.Phase p : phases) {
             long interactive = 0;
             long iErr = 0;
             long iShed = 0;

@@ -24,7 +24,7 @@ class RunAnalysisTest {
         qs.add(new ClientLog.Query(15_000, false, ClientLog.Outcome.SHED, 0));
         List<ClientLog.AckedWrite> writes = List.of(new ClientLog.AckedWrite(100, "a", 1), new ClientLog.AckedWrite(31_000, "b", 2));
 
-        List<ChaosRun.PhaseStats> ps = RunAnalysis.phaseStats(TIMELINE, qs, writes);
+        List<ChaosRun.PhaseStats> ps = RunAnalysis.phaseStats(TIMELINE.phases(), qs, writes);
         assertThat(ps).extracting(ChaosRun.PhaseStats::phase).containsExactly("baseline", "hot", "recovery");
         ChaosRun.PhaseStats base = ps.get(0);
         assertThat(base.interactive()).isEqualTo(101);
