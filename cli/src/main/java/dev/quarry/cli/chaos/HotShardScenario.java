@@ -114,7 +114,7 @@ public final class HotShardScenario {
         l = l.withEnv(RoleKind.META, Map.of("QUARRY_META_LEASE_MS", Long.toString(LEASE_MS)));
         if (options.mitigations()) {
             l = l.withEnv(RoleKind.META, Map.of("QUARRY_META_HOT_SHARDS", "on", "QUARRY_META_HOT_LATENCY_MS", "50",
-                    "QUARRY_META_HOT_APPLY_LAG", "2000", "QUARRY_META_HOT_FOR_MS", Long.toString(hotForMs),
+                    "QUARRY_META_HOT_APPLY_LAG", "400", "QUARRY_META_HOT_FOR_MS", Long.toString(hotForMs),
                     "QUARRY_META_COOL_FOR_MS", Long.toString(coolForMs)));
             l = l.withEnv(RoleKind.COORDINATOR, Map.of("QUARRY_CLIENT_RATES", "chaos-batch=" + options.batchRate() + ":" + options.batchRate(),
                     "QUARRY_ADMISSION_MAX_CONCURRENT", "32"));
@@ -242,8 +242,15 @@ public final class HotShardScenario {
 
         progress.waitUntil(timeline.restartAt());
         event(log, "RESTART", killNode + ", " + leaderRole, "both processes started again");
-        cluster.start(List.of(killNode, leaderRole));
-        out.printf("  t=%5.1f s  %s and %s answer again%n", log.now() / 1000.0, killNode, leaderRole);
+        // Started in the background: on two cores a JVM takes tens of seconds to answer, and the timeline goes on meanwhile.
+        Thread restart = Thread.ofPlatform().name("chaos-restart").start(() -> {
+            try {
+                cluster.start(List.of(killNode, leaderRole));
+                event(log, "READY", killNode + ", " + leaderRole, "both restarted processes answer");
+            } catch (Exception e) {
+                event(log, "RESTART_FAILED", killNode + ", " + leaderRole, e.getMessage());
+            }
+        });
 
         progress.waitUntil(timeline.hotEnd());
         PrometheusScrape slowTo = PrometheusScrape.of("127.0.0.1", coordMetrics);
@@ -256,6 +263,7 @@ public final class HotShardScenario {
         // The recovery phase keeps its planned length even when an earlier step ran late.
         loadEndSec = Math.max(options.durationSec(), log.now() / 1000.0 + (timeline.durationSec() - timeline.hotEnd()));
         progress.waitUntil(loadEndSec);
+        restart.join(TimeUnit.MINUTES.toMillis(3));
         PrometheusScrape after = PrometheusScrape.of("127.0.0.1", coordMetrics);
         double[] extra = probe.extraAddedAndRetired();
         return new ChaosRun.MitigationStats(
@@ -301,7 +309,7 @@ public final class HotShardScenario {
         return Double.NaN;
     }
 
-    private void event(ClientLog log, String kind, String target, String detail) {
+    private synchronized void event(ClientLog log, String kind, String target, String detail) {
         double t = log.now() / 1000.0;
         faults.add(new ChaosRun.FaultEvent(Math.round(t * 10) / 10.0, kind, target, detail));
         out.printf("  t=%5.1f s  %-15s %-20s %s%n", t, kind, target, detail);
@@ -446,7 +454,7 @@ public final class HotShardScenario {
             while (log.now() < tSec * 1000) {
                 if (log.now() >= nextPrint) {
                     print();
-                    nextPrint += 10_000;
+                    nextPrint = (log.now() / 10_000 + 1) * 10_000;
                 }
                 TimeUnit.MILLISECONDS.sleep(Math.max(1, Math.min(200, (long) (tSec * 1000) - log.now())));
             }

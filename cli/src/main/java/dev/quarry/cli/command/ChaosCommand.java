@@ -40,15 +40,15 @@ public final class ChaosCommand {
         Path clusterDir;
         @Option(names = "--keep", description = "leave the cluster running at the end")
         boolean keep;
-        @Option(names = "--interactive-qps", defaultValue = "30", description = "offered interactive queries per second (default ${DEFAULT-VALUE})")
+        @Option(names = "--interactive-qps", defaultValue = "10", description = "offered interactive queries per second (default ${DEFAULT-VALUE})")
         double interactiveQps;
-        @Option(names = "--writes-per-second", defaultValue = "10", description = "steady synchronous writes per second (default ${DEFAULT-VALUE})")
+        @Option(names = "--writes-per-second", defaultValue = "5", description = "steady synchronous writes per second (default ${DEFAULT-VALUE})")
         double writesPerSecond;
-        @Option(names = "--storm-rate", defaultValue = "1500", description = "updates per second to the hot shard during the storm (default ${DEFAULT-VALUE})")
+        @Option(names = "--storm-rate", defaultValue = "600", description = "updates per second to the hot shard during the storm (default ${DEFAULT-VALUE})")
         double stormRate;
-        @Option(names = "--flood-clients", defaultValue = "8", description = "closed-loop batch clients during the storm (default ${DEFAULT-VALUE})")
+        @Option(names = "--flood-clients", defaultValue = "6", description = "closed-loop batch clients during the storm (default ${DEFAULT-VALUE})")
         int floodClients;
-        @Option(names = "--batch-rate", defaultValue = "20", description = "with mitigations: the batch client's admitted rate, per second (default ${DEFAULT-VALUE})")
+        @Option(names = "--batch-rate", defaultValue = "10", description = "with mitigations: the batch client's admitted rate, per second (default ${DEFAULT-VALUE})")
         double batchRate;
 
         @Override
