@@ -1,6 +1,7 @@
 package dev.quarry.cli;
 
 import dev.quarry.cli.command.BenchCommand;
+import dev.quarry.cli.command.ChaosCommand;
 import dev.quarry.cli.command.ClusterCommand;
 import dev.quarry.cli.command.CoordinatorCommand;
 import dev.quarry.cli.command.DevCommand;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 DevCommand.class, ClusterCommand.class, KafkaCommand.class, MetaCommand.class, ShardCommand.class, CoordinatorCommand.class,
                 IndexCommand.class, LoadCommand.class,
-                SearchCommand.class, SuggestCommand.class, StatusCommand.class, BenchCommand.class, CommandLine.HelpCommand.class
+                SearchCommand.class, SuggestCommand.class, StatusCommand.class, BenchCommand.class, ChaosCommand.class, CommandLine.HelpCommand.class
         })
 public final class Quarry implements Runnable {
     @CommandLine.Spec

@@ -3,37 +3,28 @@ package dev.quarry.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.quarry.cli.chaos.LogOracle;
 import dev.quarry.cli.dev.DevCluster;
 import dev.quarry.ingest.apply.LogRecord;
-import dev.quarry.ingest.apply.VersionRules;
-import dev.quarry.ingest.doc.BadRecordException;
-import dev.quarry.ingest.doc.DocumentParser;
 import dev.quarry.ingest.load.BulkLoader;
-import dev.quarry.ingest.routing.ShardLayout;
 import dev.quarry.ingest.routing.Topics;
 import dev.quarry.ingest.schema.IndexSchema;
 import dev.quarry.proto.v1.AdminServiceGrpc;
 import dev.quarry.proto.v1.ClusterStatusRequest;
 import dev.quarry.proto.v1.CreateIndexRequest;
 import dev.quarry.proto.v1.ReplicaStatus;
-import dev.quarry.shard.index.Fingerprint;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,64 +108,6 @@ class ShardCrashIT {
 
     /** Reads the whole log back and replays it with the version rules: per shard, the expected fingerprint. */
     private static Map<Integer, String> oracleFingerprints(String bootstrap) throws Exception {
-        IndexSchema schema = IndexSchema.parse(SCHEMA);
-        DocumentParser parser = new DocumentParser(schema);
-        record State(long version, boolean deleted) {}
-        Map<String, State> state = new HashMap<>();
-        Map<String, Integer> partitionOf = new HashMap<>();
-        Properties cp = new Properties();
-        cp.put("bootstrap.servers", bootstrap);
-        cp.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
-        cp.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(cp)) {
-            List<TopicPartition> tps = new ArrayList<>();
-            for (int i = 0; i < schema.partitions(); i++) {
-                tps.add(new TopicPartition(Topics.docs(INDEX), i));
-            }
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            Map<TopicPartition, Long> ends = c.endOffsets(tps);
-            while (tps.stream().anyMatch(tp -> c.position(tp) < ends.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> cr : c.poll(Duration.ofMillis(200))) {
-                    LogRecord rec = LogRecord.of(cr);
-                    long v;
-                    try {
-                        v = VersionRules.versionOf(rec);
-                        if (!rec.isDelete()) {
-                            parser.parse(rec.id(), rec.value());
-                        }
-                    } catch (BadRecordException e) {
-                        continue;
-                    }
-                    State s = state.get(rec.id());
-                    if (VersionRules.applies(s == null ? -1 : s.version(), v)) {
-                        state.put(rec.id(), new State(v, rec.isDelete()));
-                        partitionOf.put(rec.id(), rec.partition());
-                    }
-                }
-            }
-        }
-        Map<Integer, Long> sums = new HashMap<>();
-        for (int shard = 0; shard < schema.shards(); shard++) {
-            sums.put(shard, 0L);
-        }
-        state.forEach((id, s) -> {
-            if (!s.deleted()) {
-                int shard = shardOf(partitionOf.get(id), schema);
-                sums.merge(shard, Fingerprint.of(id, s.version()), Long::sum);
-            }
-        });
-        Map<Integer, String> out = new HashMap<>();
-        sums.forEach((shard, fp) -> out.put(shard, Fingerprint.hex(fp)));
-        return out;
-    }
-
-    private static int shardOf(int partition, IndexSchema schema) {
-        for (int s = 0; s < schema.shards(); s++) {
-            if (ShardLayout.partitionsOf(s, schema.shards(), schema.partitions()).contains(partition)) {
-                return s;
-            }
-        }
-        throw new IllegalStateException("no shard for partition " + partition);
+        return LogOracle.read(bootstrap, INDEX, IndexSchema.parse(SCHEMA)).fingerprints();
     }
 }

@@ -91,7 +91,9 @@ public final class CoordinatorServer implements AutoCloseable {
         topics = new TopicAdmin(config.kafkaBootstrap(), config.topicReplication());
         producer = new KafkaProducer<>(BulkLoader.producerProperties(config.kafkaBootstrap(), "quarry-coordinator"));
         SearchOptions so = config.search();
-        FanOut fanOut = new FanOut(channels, new ReplicaSelector(BreakerPolicy.DEFAULTS, so.coordinators()), timers, so.hedging(),
+        ReplicaSelector selector = so.adaptiveSelection() ? new ReplicaSelector(BreakerPolicy.DEFAULTS, so.coordinators())
+                : ReplicaSelector.random(BreakerPolicy.DEFAULTS);
+        FanOut fanOut = new FanOut(channels, selector, timers, so.hedging(),
                 new FanOutMetrics(metrics));
         ResultCache cache = new ResultCache(so.cacheEntries(), so.cacheTtl(), metrics);
         searchHandler = new SearchHandler(routing, fanOut, new CursorCodec(so.cursorSecret()), cache, so.cursorKeepAlive().toMillis(), metrics);

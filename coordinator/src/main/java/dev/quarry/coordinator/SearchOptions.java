@@ -14,11 +14,13 @@ import java.time.Duration;
  * @param cacheTtl          longest life of a cached result
  * @param hedging           when to hedge a slow shard call
  * @param coordinators      how many coordinators share the shards (C3's queue-size weight)
+ * @param adaptiveSelection C3 replica ranking with warm-up and circuit breakers; false = a random replica order
+ *                          (the chaos scenario's "no mitigation" run)
  */
 public record SearchOptions(byte[] cursorSecret, Duration cursorKeepAlive, long cacheEntries, Duration cacheTtl, HedgePolicy hedging,
-                            int coordinators) {
+                            int coordinators, boolean adaptiveSelection) {
     public static final SearchOptions DEFAULTS = new SearchOptions(randomSecret(), Duration.ofMinutes(1), 10_000, Duration.ofSeconds(1),
-            HedgePolicy.DEFAULTS, 1);
+            HedgePolicy.DEFAULTS, 1, true);
 
     public SearchOptions {
         cursorSecret = cursorSecret.clone();
@@ -28,15 +30,19 @@ public record SearchOptions(byte[] cursorSecret, Duration cursorKeepAlive, long 
     }
 
     public SearchOptions withCache(long entries, Duration ttl) {
-        return new SearchOptions(cursorSecret, cursorKeepAlive, entries, ttl, hedging, coordinators);
+        return new SearchOptions(cursorSecret, cursorKeepAlive, entries, ttl, hedging, coordinators, adaptiveSelection);
     }
 
     public SearchOptions withHedging(HedgePolicy policy) {
-        return new SearchOptions(cursorSecret, cursorKeepAlive, cacheEntries, cacheTtl, policy, coordinators);
+        return new SearchOptions(cursorSecret, cursorKeepAlive, cacheEntries, cacheTtl, policy, coordinators, adaptiveSelection);
     }
 
     public SearchOptions withCursorSecret(byte[] secret) {
-        return new SearchOptions(secret, cursorKeepAlive, cacheEntries, cacheTtl, hedging, coordinators);
+        return new SearchOptions(secret, cursorKeepAlive, cacheEntries, cacheTtl, hedging, coordinators, adaptiveSelection);
+    }
+
+    public SearchOptions withAdaptiveSelection(boolean adaptive) {
+        return new SearchOptions(cursorSecret, cursorKeepAlive, cacheEntries, cacheTtl, hedging, coordinators, adaptive);
     }
 
     private static byte[] randomSecret() {

@@ -1,7 +1,6 @@
 package dev.quarry.cli.cluster;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,6 +42,9 @@ public record ClusterLayout(List<RoleSpec> roles, String kafkaBootstrap, String 
 
     /** How local ports are chosen. */
     public interface Ports {
+        /** Lowest port {@link #free()} picks (above the documented defaults' neighbourhood). */
+        int FREE_PORT_MIN = 20_000;
+
         int port(int documentedDefault);
 
         /** The documented defaults, stepped per instance. */
@@ -50,15 +52,46 @@ public record ClusterLayout(List<RoleSpec> roles, String kafkaBootstrap, String 
             return p -> p;
         }
 
-        /** A free port for every role (picked now; a race with another process that binds it first is reported when that role starts). */
+        /**
+         * A free port for every role, picked now below the kernel's ephemeral range: roles bind their ports up to a
+         * minute after the pick (they start in stages), and a port from the ephemeral range may meanwhile be taken by
+         * any outgoing connection on the machine (which made {@code up --free-ports} fail now and then). Below the
+         * range only another server can take it.
+         */
         static Ports free() {
+            java.util.Set<Integer> picked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            int below = ephemeralLow();
             return p -> {
-                try (ServerSocket s = new ServerSocket(0)) {
-                    return s.getLocalPort();
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot find a free port", e);
+                java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+                for (int attempt = 0; attempt < 1_000; attempt++) {
+                    int candidate = r.nextInt(FREE_PORT_MIN, below);
+                    if (!picked.contains(candidate) && bindable(candidate) && picked.add(candidate)) {
+                        return candidate;
+                    }
                 }
+                throw new IllegalStateException("no free port between " + FREE_PORT_MIN + " and " + below);
             };
+        }
+
+        private static boolean bindable(int port) {
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(true);
+                s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        /** The first port of the kernel's ephemeral range (Linux; 32768 elsewhere or when unreadable). */
+        private static int ephemeralLow() {
+            try {
+                String range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range")).strip();
+                int low = Integer.parseInt(range.split("\\s+")[0]);
+                return low > FREE_PORT_MIN + 1_000 ? low : 32_768;
+            } catch (IOException | RuntimeException e) {
+                return 32_768;
+            }
         }
     }
 
@@ -173,6 +206,12 @@ public record ClusterLayout(List<RoleSpec> roles, String kafkaBootstrap, String 
                 "QUARRY_META", meta,
                 "QUARRY_COORDINATOR", coordinator), suggestPort, true, "512m"));
         return new ClusterLayout(roles, kafka, meta, coordinator, "http://" + suggestHost + ":" + suggestPort);
+    }
+
+    /** This layout with {@code extra} added to the environment of every role of {@code kind} (tuning, not addresses). */
+    public ClusterLayout withEnv(RoleKind kind, Map<String, String> extra) {
+        return new ClusterLayout(roles.stream().map(r -> r.kind() == kind ? r.withEnv(extra) : r).toList(),
+                kafkaBootstrap, metaAddresses, coordinator, suggestUrl);
     }
 
     public RoleSpec role(String name) {

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -73,6 +74,12 @@ public final class LocalCluster {
      * folder still runs, a port is taken, or a role does not come up.
      */
     public ClusterLayout up(int shardServers, boolean freePorts, boolean fresh) throws IOException, InterruptedException {
+        return up(shardServers, freePorts, fresh, UnaryOperator.identity());
+    }
+
+    /** As {@link #up(int, boolean, boolean)}, with the layout adjusted by {@code tune} (e.g. extra environment) before it starts. */
+    public ClusterLayout up(int shardServers, boolean freePorts, boolean fresh, UnaryOperator<ClusterLayout> tune)
+            throws IOException, InterruptedException {
         Map<String, Long> live = running();
         if (!live.isEmpty()) {
             throw new IllegalStateException("a cluster is already running in " + dir.root() + " (" + live.entrySet().stream()
@@ -83,8 +90,8 @@ public final class LocalCluster {
             deleteTree(dir.data());
         }
         dir.prepare();
-        ClusterLayout layout = ClusterLayout.local(shardServers, freePorts ? ClusterLayout.Ports.free() : ClusterLayout.Ports.defaults(),
-                dir.data(), dir.cursorSecret());
+        ClusterLayout layout = tune.apply(ClusterLayout.local(shardServers,
+                freePorts ? ClusterLayout.Ports.free() : ClusterLayout.Ports.defaults(), dir.data(), dir.cursorSecret()));
         for (RoleSpec r : layout.roles()) {
             for (int port : ports(r)) {
                 if (!portFree(port)) {
@@ -129,6 +136,17 @@ public final class LocalCluster {
     public List<RoleProcesses.Stopped> stop(List<String> names, Duration grace) throws IOException, InterruptedException {
         ClusterLayout layout = dir.read();
         return stopInOrder(names.stream().map(layout::role).toList(), grace);
+    }
+
+    /** SIGKILLs the named role at once (no shutdown hook runs: a crash); false if it was not running. */
+    public boolean kill(String name) throws InterruptedException {
+        Optional<ProcessHandle> h = processes.running(name);
+        if (h.isEmpty()) {
+            return false;
+        }
+        h.get().destroyForcibly();
+        h.get().onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        return true;
     }
 
     /** Stops every role: coordinator and suggest first, then shard servers, raft-meta, Kafka last. */

@@ -21,6 +21,13 @@ public record RoleSpec(String name, RoleKind kind, Map<String, String> env, int 
         Objects.requireNonNull(heap, "heap");
     }
 
+    /** This role with {@code extra} added to (and overriding) its environment. */
+    public RoleSpec withEnv(Map<String, String> extra) {
+        Map<String, String> merged = new TreeMap<>(env);
+        merged.putAll(extra);
+        return new RoleSpec(name, kind, merged, readyPort, httpHealth, heap);
+    }
+
     /** The value of one of its environment variables, or fails if it has none of that name. */
     public String env(String variable) {
         String v = env.get(variable);

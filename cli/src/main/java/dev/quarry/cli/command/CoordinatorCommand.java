@@ -5,6 +5,7 @@ import dev.quarry.common.metrics.MetricsEndpoint;
 import dev.quarry.coordinator.CoordinatorConfig;
 import dev.quarry.coordinator.CoordinatorServer;
 import dev.quarry.coordinator.SearchOptions;
+import dev.quarry.coordinator.fanout.HedgePolicy;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -37,12 +38,29 @@ public final class CoordinatorCommand implements Callable<Integer> {
             description = {"file whose content (16 bytes or more) signs cursors (env QUARRY_CURSOR_SECRET_FILE). Coordinators that share it",
                     "accept each other's cursors, also across restarts; default: a random key per process"})
     Path cursorSecretFile;
+    @Option(names = "--replica-selection", paramLabel = "adaptive|random", defaultValue = "${env:QUARRY_REPLICA_SELECTION:-adaptive}",
+            description = {"adaptive: C3 ranking with warm-up and circuit breakers; random: any replica, whatever it measured",
+                    "(env QUARRY_REPLICA_SELECTION; default ${DEFAULT-VALUE})"})
+    String replicaSelection;
+    @Option(names = "--hedging", paramLabel = "on|off", defaultValue = "${env:QUARRY_HEDGING:-on}",
+            description = "hedge a shard call that is slower than that shard's recent p95 to the next replica (env QUARRY_HEDGING; default ${DEFAULT-VALUE})")
+    String hedging;
     @picocli.CommandLine.Mixin
     AdmissionOptions admission;
 
     @Override
     public Integer call() throws Exception {
-        SearchOptions search = SearchOptions.DEFAULTS;
+        SearchOptions search = SearchOptions.DEFAULTS
+                .withAdaptiveSelection(switch (replicaSelection) {
+                    case "adaptive" -> true;
+                    case "random" -> false;
+                    default -> throw new IllegalArgumentException("--replica-selection must be adaptive or random, got '" + replicaSelection + "'");
+                })
+                .withHedging(switch (hedging) {
+                    case "on" -> SearchOptions.DEFAULTS.hedging();
+                    case "off" -> HedgePolicy.OFF;
+                    default -> throw new IllegalArgumentException("--hedging must be on or off, got '" + hedging + "'");
+                });
         if (cursorSecretFile != null) {
             byte[] secret = Files.readString(cursorSecretFile, StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
             if (secret.length < 16) {

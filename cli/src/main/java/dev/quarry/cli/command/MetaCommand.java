@@ -1,5 +1,6 @@
 package dev.quarry.cli.command;
 
+import dev.quarry.meta.alloc.HotShardDetector;
 import dev.quarry.meta.server.MetaProcess;
 import dev.quarry.meta.server.MetaServerConfig;
 import java.nio.file.Path;
@@ -32,13 +33,33 @@ public final class MetaCommand implements Callable<Integer> {
     long electionTimeoutMs;
     @Option(names = "--snapshot-threshold", defaultValue = "${env:QUARRY_META_SNAPSHOT_THRESHOLD:-10000}", description = "log entries between snapshots (default ${DEFAULT-VALUE})")
     long snapshotThreshold;
+    @Option(names = "--hot-shards", defaultValue = "${env:QUARRY_META_HOT_SHARDS:-on}", paramLabel = "on|off",
+            description = "give a shard whose load stays high one extra replica, and take it back when the load stays low (default ${DEFAULT-VALUE})")
+    String hotShards;
+    @Option(names = "--hot-latency-ms", defaultValue = "${env:QUARRY_META_HOT_LATENCY_MS:-250}",
+            description = "a shard is hot while a replica's mean query time exceeds this (cool below half) (default ${DEFAULT-VALUE})")
+    double hotLatencyMs;
+    @Option(names = "--hot-apply-lag", defaultValue = "${env:QUARRY_META_HOT_APPLY_LAG:-50000}",
+            description = "... or while a replica's apply lag, in records, exceeds this (default ${DEFAULT-VALUE})")
+    long hotApplyLag;
+    @Option(names = "--hot-for-ms", defaultValue = "${env:QUARRY_META_HOT_FOR_MS:-30000}",
+            description = "hot this long before the extra replica is added (default ${DEFAULT-VALUE})")
+    long hotForMs;
+    @Option(names = "--cool-for-ms", defaultValue = "${env:QUARRY_META_COOL_FOR_MS:-120000}",
+            description = "cool this long before it is removed (default ${DEFAULT-VALUE})")
+    long coolForMs;
 
     @Override
     public Integer call() throws Exception {
         MetaServerConfig.Builder b = MetaServerConfig.builder().nodeId(id).bindHost(host).clientPort(port)
                 .storageDir(dir != null ? dir : Path.of(".quarry", "meta", id))
                 .lease(Duration.ofMillis(leaseMs)).electionTimeout(Duration.ofMillis(electionTimeoutMs))
-                .snapshotThreshold(snapshotThreshold);
+                .snapshotThreshold(snapshotThreshold)
+                .hotShards(switch (hotShards) {
+                    case "on" -> new HotShardDetector.Config(hotLatencyMs, hotApplyLag, Duration.ofMillis(hotForMs), Duration.ofMillis(coolForMs));
+                    case "off" -> HotShardDetector.Config.OFF;
+                    default -> throw new IllegalArgumentException("--hot-shards must be on or off, got '" + hotShards + "'");
+                });
         if (peers != null && !peers.isBlank()) {
             b.peers(peers);
         }

@@ -36,11 +36,29 @@ final class SampleLoader {
 
     private SampleLoader() {}
 
+    /** Creates the index and loads into it (it must not exist) until all is searchable; returns the documents sent. */
+    static long load(String coordinator, String kafkaBootstrap, Path data, PrintStream out) throws Exception {
+        long[] sent = {-1};
+        if (!loadIfNew(coordinator, kafkaBootstrap, data, "the cluster was not fresh", out, s -> sent[0] = s.sent())) {
+            throw new IllegalStateException("index '" + INDEX + "' exists already");
+        }
+        if (sent[0] < 0) {
+            throw new IllegalStateException("the loaded documents did not all become searchable within " + SEARCHABLE_TIMEOUT_S + " s");
+        }
+        return sent[0];
+    }
+
+    static boolean loadIfNew(String coordinator, String kafkaBootstrap, Path data, String freshHint, PrintStream out) throws Exception {
+        return loadIfNew(coordinator, kafkaBootstrap, data, freshHint, out, s -> { });
+    }
+
     /**
-     * @param data JSON lines to load instead of the bundled sample, or null
+     * @param data       JSON lines to load instead of the bundled sample, or null
+     * @param searchable called once everything loaded is searchable (not on a timeout)
      * @return false when the index existed already (nothing loaded)
      */
-    static boolean loadIfNew(String coordinator, String kafkaBootstrap, Path data, String freshHint, PrintStream out) throws Exception {
+    private static boolean loadIfNew(String coordinator, String kafkaBootstrap, Path data, String freshHint, PrintStream out,
+                                     java.util.function.Consumer<LoadSummary> searchable) throws Exception {
         ManagedChannel ch = Grpc.channel(coordinator);
         try {
             AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(ch);
@@ -58,7 +76,9 @@ final class SampleLoader {
             out.println("created index '" + INDEX + "'; loading " + (data == null ? "the bundled sample (20,000 npm packages)" : data) + " ...");
             LoadSummary s = load(kafkaBootstrap, data);
             LoadCommand.report(s, out);
-            Searchable.await(coordinator, INDEX, s, SEARCHABLE_TIMEOUT_S, out);
+            if (Searchable.await(coordinator, INDEX, s, SEARCHABLE_TIMEOUT_S, out)) {
+                searchable.accept(s);
+            }
             return true;
         } finally {
             ch.shutdownNow();
@@ -77,7 +97,7 @@ final class SampleLoader {
         }
     }
 
-    private static InputStream resource(String name) {
+    static InputStream resource(String name) {
         InputStream in = SampleLoader.class.getResourceAsStream(name);
         if (in == null) {
             throw new IllegalStateException("bundled resource " + name + " is missing from the build");

@@ -18,6 +18,7 @@ public final class FanOutMetrics {
     private final Counter hedgesWon;
     private final Counter shadows;
     private final Map<String, Timer> shardTimers = new ConcurrentHashMap<>();
+    private final Map<String, Counter> replicaCalls = new ConcurrentHashMap<>();
 
     public FanOutMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -41,6 +42,15 @@ public final class FanOutMetrics {
 
     void shadowSent() {
         shadows.increment();
+    }
+
+    /** A call sent to one replica (first tries, fall-backs and hedges; not shadows): where the load went. */
+    void replicaCall(String index, int shard, String node) {
+        replicaCalls.computeIfAbsent(node + "/" + index + "/" + shard, k -> Counter.builder("quarry_coordinator_replica_calls_total")
+                        .description("shard calls sent to one replica (first tries, fall-backs and hedges)")
+                        .tags("index", index, "shard", Integer.toString(shard), "node", node)
+                        .register(registry))
+                .increment();
     }
 
     void shardLatency(String index, int shard, long nanos) {

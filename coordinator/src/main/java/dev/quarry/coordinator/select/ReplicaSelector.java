@@ -15,17 +15,30 @@ import java.util.concurrent.ThreadLocalRandom;
  * the warm-up) come after them, so a new or restarted replica gets no client traffic until
  * shadow requests have measured it; replicas with an open breaker come last and are tried only
  * when nothing else is left. Equal scores are broken at random so that identical replicas share
- * the load. Thread-safety: a concurrent map of thread-safe {@link ReplicaStats}.
+ * the load. Non-adaptive ({@link #random}): a random order every time, no warm-up, no breakers, no
+ * shadows — the baseline the chaos scenario compares against.
+ * Thread-safety: a concurrent map of thread-safe {@link ReplicaStats}.
  */
 public final class ReplicaSelector {
     private final Map<String, ReplicaStats> stats = new ConcurrentHashMap<>();
     private final BreakerPolicy policy;
     private final int coordinators;
+    private final boolean adaptive;
 
     /** @param coordinators how many coordinators share the shards (C3's {@code n}); 1 is a safe default */
     public ReplicaSelector(BreakerPolicy policy, int coordinators) {
+        this(policy, coordinators, true);
+    }
+
+    private ReplicaSelector(BreakerPolicy policy, int coordinators, boolean adaptive) {
         this.policy = policy;
         this.coordinators = Math.max(1, coordinators);
+        this.adaptive = adaptive;
+    }
+
+    /** A selector that ignores what it measures: replicas in random order (statistics are still kept for metrics). */
+    public static ReplicaSelector random(BreakerPolicy policy) {
+        return new ReplicaSelector(policy, 1, false);
     }
 
     public ReplicaStats stats(String index, int shard, String node) {
@@ -37,6 +50,11 @@ public final class ReplicaSelector {
         record Ranked(ReplicaRoute replica, int tier, double score, double tieBreak) {}
         List<Ranked> ranked = new ArrayList<>(replicas.size());
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        if (!adaptive) {
+            List<ReplicaRoute> shuffled = new ArrayList<>(replicas);
+            java.util.Collections.shuffle(shuffled, rnd);
+            return shuffled;
+        }
         boolean anyWarm = false;
         for (ReplicaRoute r : replicas) {
             ReplicaStats s = stats(index, shard, r.nodeId());
@@ -53,6 +71,9 @@ public final class ReplicaSelector {
 
     /** A replica other than {@code primary} that is due for a shadow request (warm-up, stale stats or a breaker probe). */
     public Optional<ReplicaRoute> shadow(String index, int shard, List<ReplicaRoute> replicas, ReplicaRoute primary, long nowNanos) {
+        if (!adaptive) {
+            return Optional.empty();
+        }
         for (ReplicaRoute r : replicas) {
             if (!r.equals(primary) && stats(index, shard, r.nodeId()).claimShadow(nowNanos)) {
                 return Optional.of(r);

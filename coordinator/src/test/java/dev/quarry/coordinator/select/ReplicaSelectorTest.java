@@ -32,6 +32,25 @@ class ReplicaSelectorTest {
     }
 
     @Test
+    void randomSelectionIgnoresWhatItMeasured() {
+        ReplicaSelector random = ReplicaSelector.random(policy);
+        for (int i = 0; i < 10; i++) {
+            random.stats("i", 0, "a").started();
+            random.stats("i", 0, "a").succeeded(50_000, 50_000, 0, 7, 0); // a is 50x slower
+            random.stats("i", 0, "b").started();
+            random.stats("i", 0, "b").succeeded(1_000, 1_000, 0, 7, 0);
+        }
+        int aFirst = 0;
+        for (int i = 0; i < 2_000; i++) {
+            List<ReplicaRoute> order = random.rank("i", 0, both, 0);
+            assertThat(order).containsExactlyInAnyOrder(a, b);
+            aFirst += order.get(0).equals(a) ? 1 : 0;
+        }
+        assertThat(aFirst).as("the slow replica still gets about half of the first tries").isBetween(850, 1_150);
+        assertThat(random.shadow("i", 0, both, a, 0)).isEmpty();
+    }
+
+    @Test
     void queueAndOutstandingRequestsOutweighASmallSpeedEdge() {
         answer(a, 10, 1_000, 800, 0, 0);
         answer(b, 10, 900, 700, 6, 0); // slightly faster, but the shard reports a queue of 6

@@ -17,9 +17,12 @@ import java.util.Objects;
 /**
  * Decides, with hysteresis, when a shard gets one extra replica and when it gives it back.
  * Algorithm: per shard take the worst reported load over its replicas (query latency and apply
- * lag from heartbeats). A shard is <em>hot</em> while either exceeds its threshold and
- * <em>cool</em> while both are below half of it (the gap between the two is the hysteresis band,
- * where nothing changes). Hot continuously for {@code hotFor} → {@code ScaleShard(extra=1)};
+ * lag from heartbeats). A shard is <em>hot</em> while its apply lag exceeds its threshold, or its
+ * latency exceeds its threshold <em>and</em> twice the median latency of the index's other shards:
+ * when every shard is slow the machines are overloaded, and one more replica of each would only add
+ * copying to the load. It is <em>cool</em> while its lag is below half the threshold and its
+ * latency below half the threshold or below 1.25 times the others' median (the gap between hot
+ * and cool is the hysteresis band, where nothing changes). Hot continuously for {@code hotFor} → {@code ScaleShard(extra=1)};
  * cool continuously for {@code coolFor} → {@code ScaleShard(extra=0)}. A shard with no reports
  * counts as cool.
  *
@@ -32,6 +35,8 @@ public final class HotShardDetector {
     /** Thresholds and durations. */
     public record Config(double hotLatencyMillis, long hotApplyLag, Duration hotFor, Duration coolFor) {
         public static final Config DEFAULTS = new Config(250, 50_000, Duration.ofSeconds(30), Duration.ofMinutes(2));
+        /** Never hot: no shard gets an extra replica (an extra one from before is taken back after {@code coolFor}). */
+        public static final Config OFF = new Config(Double.POSITIVE_INFINITY, Long.MAX_VALUE, Duration.ZERO, Duration.ZERO);
 
         public Config {
             if (hotLatencyMillis <= 0 || hotApplyLag <= 0 || hotFor.isNegative() || coolFor.isNegative()) {
@@ -41,6 +46,11 @@ public final class HotShardDetector {
     }
 
     private record Key(String index, int shard) {}
+
+    /** Latency makes a shard hot only above this multiple of its index's other shards' median... */
+    static final double RELATIVE_HOT = 2.0;
+    /** ... and it counts as cool again below this multiple (or below half the threshold). */
+    static final double RELATIVE_COOL = 1.25;
 
     private final Config config;
     private final Clock clock;
@@ -72,8 +82,11 @@ public final class HotShardDetector {
             for (ShardInfo shard : index.getShardsList()) {
                 Key key = new Key(name, shard.getId());
                 double[] w = worst.getOrDefault(key, new double[2]);
-                boolean hot = w[0] > config.hotLatencyMillis() || w[1] > config.hotApplyLag();
-                boolean cool = w[0] < config.hotLatencyMillis() / 2 && w[1] < config.hotApplyLag() / 2.0;
+                double others = medianLatencyOfOthers(name, index, shard.getId(), worst);
+                boolean latencyHot = w[0] > config.hotLatencyMillis() && w[0] > RELATIVE_HOT * others;
+                boolean latencyCool = w[0] < config.hotLatencyMillis() / 2 || w[0] < RELATIVE_COOL * others;
+                boolean hot = latencyHot || w[1] > config.hotApplyLag();
+                boolean cool = latencyCool && w[1] < config.hotApplyLag() / 2.0;
                 if (hot) {
                     long since = hotSince.getOrDefault(key, now);
                     keptHot.put(key, since);
@@ -94,6 +107,17 @@ public final class HotShardDetector {
         coolSince.clear();
         coolSince.putAll(keptCool);
         return out;
+    }
+
+    /** Median of the worst latencies of the index's other shards; 0 when it has no other shard. */
+    private static double medianLatencyOfOthers(String index, IndexInfo info, int shard, Map<Key, double[]> worst) {
+        double[] others = info.getShardsList().stream().filter(s -> s.getId() != shard)
+                .mapToDouble(s -> worst.getOrDefault(new Key(index, s.getId()), new double[2])[0]).sorted().toArray();
+        if (others.length == 0) {
+            return 0;
+        }
+        int mid = others.length / 2;
+        return others.length % 2 == 1 ? others[mid] : (others[mid - 1] + others[mid]) / 2;
     }
 
     /** Forgets the timers (on losing leadership). */

@@ -49,6 +49,20 @@ class HotShardDetectorTest {
         assertThat(tick(load(150, 0), 1)).hasSize(1);
     }
 
+    @Test
+    void whenEveryShardIsSlowNoneIsHot() {
+        Map<String, List<ShardLoad>> allSlow = Map.of(
+                "s1", List.of(ShardLoad.newBuilder().setIndex("a").setShard(1).setQueryLatencyMs(400).build()),
+                "s2", List.of(ShardLoad.newBuilder().setIndex("a").setShard(0).setQueryLatencyMs(300).build()));
+        assertThat(tick(allSlow, 0)).isEmpty();
+        assertThat(tick(allSlow, 60)).as("400 ms is not twice the other shard's 300 ms: overload, not a hot shard").isEmpty();
+        Map<String, List<ShardLoad>> oneHot = Map.of(
+                "s1", List.of(ShardLoad.newBuilder().setIndex("a").setShard(1).setQueryLatencyMs(700).build()),
+                "s2", List.of(ShardLoad.newBuilder().setIndex("a").setShard(0).setQueryLatencyMs(300).build()));
+        assertThat(tick(oneHot, 0)).isEmpty();
+        assertThat(tick(oneHot, 10)).singleElement().satisfies(c -> assertThat(c.getScaleShard().getShard()).isEqualTo(1));
+    }
+
     private List<MetaCommand> tick(Map<String, List<ShardLoad>> loads, int seconds) {
         clock.advance(Duration.ofSeconds(seconds));
         return detector.evaluate(state, loads);

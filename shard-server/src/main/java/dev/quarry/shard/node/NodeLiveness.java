@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.function.LongConsumer;
 
 /**
- * A shard server's side of liveness: registers, heartbeats (with each open replica's apply lag as
- * its load), and on fencing stops serving ({@link #fenced()}, enforced by
+ * A shard server's side of liveness: registers, heartbeats (with each open replica's apply lag and
+ * recent mean query time as its load), and on fencing stops serving ({@link #fenced()}, enforced by
  * {@link FencingInterceptor}), registers again and hands the new incarnation to the node.
  *
  * <p>Thread-safety: {@link #fenced} is volatile (read by gRPC threads, written by the heartbeat
@@ -66,7 +66,7 @@ final class NodeLiveness implements AutoCloseable {
         List<ShardLoad> out = new ArrayList<>();
         for (ShardReplica r : replicas.all()) {
             out.add(ShardLoad.newBuilder().setIndex(r.spec().index()).setShard(r.spec().shard())
-                    .setApplyLag(Math.max(0, r.lag())).build());
+                    .setApplyLag(Math.max(0, r.lag())).setQueryLatencyMs(r.recentQueryMillis()).build());
         }
         return out;
     }

@@ -96,7 +96,8 @@ public final class ShardNode implements AutoCloseable {
         meta = MetaClient.connect(config.metaAddresses());
         // --- liveness (issue 4): register, heartbeat, re-register when fenced ---
         liveness = new NodeLiveness(meta, config.nodeId(), address);
-        incarnation = liveness.register();
+        incarnation = dev.quarry.common.meta.StartupRetry.untilServed("register node " + config.nodeId(), liveness::register,
+                dev.quarry.common.meta.StartupRetry.DEFAULT_BUDGET);
         liveness.start(incarnation, replicas, next -> {
             incarnation = next;
             reconciler.execute(() -> reconcile(watcher.current())); // report the replicas again

@@ -26,7 +26,9 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.NRTCachingDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,14 +45,15 @@ public final class ShardReplica implements AutoCloseable {
 
     private final ReplicaSpec spec;
     private final String nodeId;
-    private final FSDirectory dir;
+    private final Directory dir;
     private final ShardWriter writer;
     private final ShardSearcher searcher;
     private final OrderedApplyLoop loop;
 
     private final PinnedSearchers pinned;
+    private final RecentLatency queryLatency = new RecentLatency();
 
-    private ShardReplica(ReplicaSpec spec, String nodeId, FSDirectory dir, ShardWriter writer, OrderedApplyLoop loop, Clock clock) throws IOException {
+    private ShardReplica(ReplicaSpec spec, String nodeId, Directory dir, ShardWriter writer, OrderedApplyLoop loop, Clock clock) throws IOException {
         this.spec = spec;
         this.nodeId = nodeId;
         this.dir = dir;
@@ -60,6 +63,23 @@ public final class ShardReplica implements AutoCloseable {
         writer.onRefresh(pinned::recordCurrent);
         this.searcher = new ShardSearcher(writer.searchers(), pinned, new QueryFactory(spec.schema()));
         this.loop = loop;
+    }
+
+    /** Flushed or merged segments up to this size stay in memory until a commit writes them out ({@link NRTCachingDirectory}). */
+    static final double NRT_CACHE_MAX_SEGMENT_MB = 4;
+    /** At most this much of such segments per replica. */
+    static final double NRT_CACHE_MAX_MB = 16;
+
+    /**
+     * The replica's directory: the platform's {@link FSDirectory} (memory-mapped on 64-bit JVMs) behind an
+     * {@link NRTCachingDirectory}. A replica refreshes every second while writes arrive, and each refresh flushes a
+     * small segment that a merge soon replaces; memory-mapping and unmapping those costs a JVM-wide thread handshake
+     * per closed mapping (Lucene's shared {@code Arena}s), which under a write storm stalled every thread of the
+     * process for seconds on two cores. Small new segments now live on the heap until the next commit (which
+     * writes them to disk before its segments file; a crash loses nothing Kafka cannot replay).
+     */
+    static Directory openDirectory(Path path) throws IOException {
+        return new NRTCachingDirectory(FSDirectory.open(path), NRT_CACHE_MAX_SEGMENT_MB, NRT_CACHE_MAX_MB);
     }
 
     /** How long a replaced searcher stays available to pinned requests without a lease. */
@@ -74,7 +94,7 @@ public final class ShardReplica implements AutoCloseable {
                                     MeterRegistry metrics) throws IOException {
         Path path = directoryOf(dataDir, spec);
         Files.createDirectories(path);
-        FSDirectory dir = FSDirectory.open(path);
+        Directory dir = openDirectory(path);
         Tags tags = Tags.of("index", spec.index(), "shard", Integer.toString(spec.shard()), "node", nodeId);
         ShardWriter writer;
         try {
@@ -117,8 +137,18 @@ public final class ShardReplica implements AutoCloseable {
     }
 
     public ShardQueryResponse query(ShardQueryRequest req, long timeoutMs) throws IOException, InterruptedException {
-        awaitMinOffsets(req, timeoutMs);
-        return searcher.query(req);
+        long t0 = System.nanoTime();
+        try {
+            awaitMinOffsets(req, timeoutMs);
+            return searcher.query(req);
+        } finally {
+            queryLatency.record(System.nanoTime() - t0);
+        }
+    }
+
+    /** Mean query service time over the last seconds (heartbeat load for the hot-shard detector). */
+    public double recentQueryMillis() {
+        return queryLatency.meanMillis();
     }
 
     /** Read-your-writes: waits (bounded) until the newest searcher reflects the request's min_offsets. */

@@ -126,7 +126,9 @@ public final class SuggestNode implements AutoCloseable {
         java.util.function.LongSupplier register = () -> meta.submit(dev.quarry.proto.v1.MetaCommand.newBuilder()
                 .setRegisterNode(dev.quarry.proto.v1.RegisterNodeCommand.newBuilder().setId(nodeId).setAddress(address)
                         .setRole(dev.quarry.proto.v1.NodeRole.SUGGEST)).build()).getIncarnation();
-        heartbeater = dev.quarry.common.meta.Heartbeater.start(meta, nodeId, register.getAsLong(),
+        long incarnation = dev.quarry.common.meta.StartupRetry.untilServed("register suggest node " + nodeId, register::getAsLong,
+                dev.quarry.common.meta.StartupRetry.DEFAULT_BUDGET);
+        heartbeater = dev.quarry.common.meta.Heartbeater.start(meta, nodeId, incarnation,
                 java.time.Duration.ofSeconds(1), List::of, old -> register.getAsLong());
     }
     /**

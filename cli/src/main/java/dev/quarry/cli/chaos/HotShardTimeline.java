@@ -1,0 +1,66 @@
+package dev.quarry.cli.chaos;
+
+import java.util.List;
+
+/**
+ * When things happen in a hot-shard run of {@code durationSec} seconds, as fractions of it, so a
+ * 60 s test and a 10 min demonstration follow the same script:
+ * <pre>
+ *   0%   baseline: interactive queries (Zipf) + steady acknowledged writes
+ *  25%   hot: update storm on one shard's keys + batch query flood
+ *  35%     50 ms of latency injected into replica A of the hot shard
+ *  45%     kill -9 of the shard server holding replica B of the hot shard
+ *  55%     kill -9 of the raft-meta leader
+ *  65%     the killed processes restarted
+ *  75%   recovery: storm and flood stop, latency cleared
+ * 100%   load stops; the run waits until the cluster is healthy, then checks the invariants
+ * </pre>
+ * Thread-safety: immutable.
+ */
+public record HotShardTimeline(int durationSec) {
+    public static final int MIN_DURATION_SEC = 30;
+
+    public HotShardTimeline {
+        if (durationSec < MIN_DURATION_SEC) {
+            throw new IllegalArgumentException("--duration must be at least " + MIN_DURATION_SEC + " s (the timeline needs room), got " + durationSec);
+        }
+    }
+
+    public double hotStart() {
+        return at(0.25);
+    }
+
+    public double latencyAt() {
+        return at(0.35);
+    }
+
+    public double killReplicaAt() {
+        return at(0.45);
+    }
+
+    public double killMetaLeaderAt() {
+        return at(0.55);
+    }
+
+    public double restartAt() {
+        return at(0.65);
+    }
+
+    public double hotEnd() {
+        return at(0.75);
+    }
+
+    public List<ChaosRun.Phase> phases() {
+        return List.of(new ChaosRun.Phase("baseline", 0, hotStart()), new ChaosRun.Phase("hot", hotStart(), hotEnd()),
+                new ChaosRun.Phase("recovery", hotEnd(), durationSec));
+    }
+
+    /** The phase {@code tSec} falls in ({@code recovery} after the end). */
+    public String phaseAt(double tSec) {
+        return tSec < hotStart() ? "baseline" : tSec < hotEnd() ? "hot" : "recovery";
+    }
+
+    private double at(double fraction) {
+        return Math.round(durationSec * fraction * 10) / 10.0;
+    }
+}
