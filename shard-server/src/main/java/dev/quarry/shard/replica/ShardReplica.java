@@ -28,7 +28,6 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
-import org.apache.lucene.store.NRTCachingDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,23 +64,6 @@ public final class ShardReplica implements AutoCloseable {
         this.loop = loop;
     }
 
-    /** Flushed or merged segments up to this size stay in memory until a commit writes them out ({@link NRTCachingDirectory}). */
-    static final double NRT_CACHE_MAX_SEGMENT_MB = 4;
-    /** At most this much of such segments per replica. */
-    static final double NRT_CACHE_MAX_MB = 16;
-
-    /**
-     * The replica's directory: the platform's {@link FSDirectory} (memory-mapped on 64-bit JVMs) behind an
-     * {@link NRTCachingDirectory}. A replica refreshes every second while writes arrive, and each refresh flushes a
-     * small segment that a merge soon replaces; memory-mapping and unmapping those costs a JVM-wide thread handshake
-     * per closed mapping (Lucene's shared {@code Arena}s), which under a write storm stalled every thread of the
-     * process for seconds on two cores. Small new segments now live on the heap until the next commit (which
-     * writes them to disk before its segments file; a crash loses nothing Kafka cannot replay).
-     */
-    static Directory openDirectory(Path path) throws IOException {
-        return new NRTCachingDirectory(FSDirectory.open(path), NRT_CACHE_MAX_SEGMENT_MB, NRT_CACHE_MAX_MB);
-    }
-
     /** How long a replaced searcher stays available to pinned requests without a lease. */
     static final long PINNED_SEARCHER_RETAIN_MS = 10_000;
 
@@ -94,7 +76,7 @@ public final class ShardReplica implements AutoCloseable {
                                     MeterRegistry metrics) throws IOException {
         Path path = directoryOf(dataDir, spec);
         Files.createDirectories(path);
-        Directory dir = openDirectory(path);
+        Directory dir = FSDirectory.open(path);
         Tags tags = Tags.of("index", spec.index(), "shard", Integer.toString(spec.shard()), "node", nodeId);
         ShardWriter writer;
         try {
