@@ -119,9 +119,18 @@ class MetaPartitionIT {
         }
     }
 
-    /** Submits a uniquely named index and returns its name. */
+    /**
+     * Submits a uniquely named index and returns its name. ALREADY_EXISTS means an earlier attempt
+     * of this call (abandoned by the client after its attempt timeout) was applied.
+     */
     private static String submit(MetaClient client, String name) {
-        client.submit(createIndex(name, 1, 1, 1));
+        try {
+            client.submit(createIndex(name, 1, 1, 1));
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+                throw e;
+            }
+        }
         return name;
     }
 
