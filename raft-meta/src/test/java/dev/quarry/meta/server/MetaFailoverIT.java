@@ -31,13 +31,14 @@ import org.junit.jupiter.api.io.TempDir;
  * Three raft-meta peers as separate JVMs. (1) Commit latency and Watch propagation on a quiet
  * group. (2) Twenty times in a row the leader process is killed with SIGKILL while two threads keep
  * submitting uniquely named CreateIndex commands: a new leader must commit within the failover
- * budget, and the killed peer is restarted. (3) The leader is frozen (SIGSTOP, a real isolation: it
- * neither sends nor answers): the other two elect a leader and commit; on SIGCONT the old leader
- * follows and holds the same bytes. (4) Every acknowledged command is in the final state exactly
+ * budget, and the killed peer is restarted. (3) The leader is frozen (SIGSTOP: it neither sends nor
+ * answers, and its connections stay open): the other two elect a leader and commit; on SIGCONT the
+ * old leader follows and holds the same bytes ({@link MetaPartitionIT} cuts a running leader off
+ * the network instead). (4) Every acknowledged command is in the final state exactly
  * once (state version = number of indices, since nothing else is submitted), all peers hold
  * identical bytes, and after a clean restart of all peers (snapshot + log) the bytes are unchanged.
  */
-@Tag("slow") // 2-4 minutes and occasionally misses its budget on 2 busy cores: run with -Pslow
+@Tag("slow") // 2-2.5 minutes on 2 shared cores (each kill costs a JVM restart): run with -Pslow
 class MetaFailoverIT {
     private static final int TRIALS = Integer.getInteger("meta.failover.trials", 20);
     private static final Duration FAILOVER_BUDGET = Duration.ofSeconds(8);
