@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -61,6 +62,8 @@ public final class MetaPeer implements Closeable {
     private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(100, TimeUnit.MILLISECONDS);
     /** Concurrent writes/linearizable reads per peer; metadata writes are rare admin-rate events. */
     private static final int MAX_IN_FLIGHT = 32;
+    /** Lower bound of {@link #clientRpcTimeout}: a commit under load can take a few hundred ms. */
+    private static final Duration MIN_CLIENT_RPC_TIMEOUT = Duration.ofSeconds(1);
 
     private final PeerConfig config;
     private final RaftGroup group;
@@ -108,7 +111,7 @@ public final class MetaPeer implements Closeable {
                     .build();
             server.start();
             client = RaftClient.newBuilder()
-                    .setProperties(clientProperties())
+                    .setProperties(clientProperties(config))
                     .setRaftGroup(group)
                     .setRetryPolicy(retryPolicy(config.requestTimeout()))
                     .build();
@@ -306,10 +309,29 @@ public final class MetaPeer implements Closeable {
         return p;
     }
 
-    private static RaftProperties clientProperties() {
+    /**
+     * The Ratis client gives up on one RPC after {@link #clientRpcTimeout} and retries (the same
+     * call id, so the leader's retry cache answers a repeat instead of applying it again).
+     */
+    private static RaftProperties clientProperties(PeerConfig config) {
         RaftProperties p = new RaftProperties();
         RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p,
+                TimeDuration.valueOf(clientRpcTimeout(config.electionTimeout()).toMillis(), TimeUnit.MILLISECONDS));
         return p;
+    }
+
+    /**
+     * How long this peer's Ratis client waits for one RPC: the maximum election timeout (2x the
+     * minimum), at least 1 s. A leader that stopped answering without closing its connections — a
+     * frozen process, a partition — has been replaced by then, so the retry finds the new one.
+     * Ratis' default (3 s) equals {@code MetaClient}'s per-attempt timeout, so a client gave up on a
+     * healthy peer just as that peer's Ratis client was about to move on from the lost leader, and
+     * a failover cost up to three attempt timeouts (9 s measured after SIGSTOP of the leader).
+     */
+    static Duration clientRpcTimeout(Duration electionTimeout) {
+        Duration electionMax = electionTimeout.multipliedBy(2);
+        return electionMax.compareTo(MIN_CLIENT_RPC_TIMEOUT) > 0 ? electionMax : MIN_CLIENT_RPC_TIMEOUT;
     }
 
     private static void closeQuietly(Closeable c, Exception primary) {

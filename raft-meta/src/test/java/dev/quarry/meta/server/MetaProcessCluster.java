@@ -14,18 +14,22 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
  * Three raft-meta peers, each its own JVM ({@link MetaServerMain} on this test's classpath), on
  * free loopback ports fixed for the cluster's life so that a killed peer comes back on the same
- * addresses. Output of each child goes to {@code <dir>/<id>.log}.
+ * addresses. Output of each child JVM goes to its own {@code <dir>/<id>[.standby].<n>.log}.
  *
  * <p>Thread-safety: use from the test thread only.
  */
 final class MetaProcessCluster implements AutoCloseable {
     private static final Duration READY_WAIT = Duration.ofSeconds(30);
+    /** Raft role changes and elections of the children are logged (to their files). */
+    private static final String CHILD_LOGGING = Objects.requireNonNull(
+            MetaProcessCluster.class.getResource("/logback-meta-child.xml"), "logback-meta-child.xml").toString();
     private static final MetaClientOptions PROBE = MetaClientOptions.DEFAULTS.withCallTimeout(Duration.ofSeconds(2));
 
     private final Path dir;
@@ -36,6 +40,10 @@ final class MetaProcessCluster implements AutoCloseable {
     private final List<Process> standbys = new ArrayList<>();
     /** The log file in which peer i prints READY. */
     private final List<String> readyMarker = new ArrayList<>();
+    /** The log file of peer i's standby JVM. */
+    private final List<String> standbyLog = new ArrayList<>();
+    /** Numbers the JVMs, so each keeps its own log file (a killed peer's log stays for diagnosis). */
+    private int spawned;
     private final List<MetaClient> single = new ArrayList<>();
     private final String[] extraArgs;
 
@@ -50,6 +58,7 @@ final class MetaProcessCluster implements AutoCloseable {
             processes.add(null);
             standbys.add(null);
             readyMarker.add("n" + i + ".log");
+            standbyLog.add(null);
         }
         this.peers = String.join(",", specs);
         for (int i = 0; i < size; i++) {
@@ -90,7 +99,7 @@ final class MetaProcessCluster implements AutoCloseable {
             activate(i, standby);
             return;
         }
-        processes.set(i, spawn(i, MetaServerMain.class, ids.get(i) + ".log"));
+        processes.set(i, spawn(i, MetaServerMain.class, ids.get(i) + "." + (++spawned) + ".log"));
     }
 
     /**
@@ -99,12 +108,13 @@ final class MetaProcessCluster implements AutoCloseable {
      */
     void prepareStandby(int i) {
         if (standbys.get(i) == null) {
-            standbys.set(i, spawn(i, StandbyMetaMain.class, ids.get(i) + ".standby.log"));
+            standbyLog.set(i, ids.get(i) + ".standby." + (++spawned) + ".log");
+            standbys.set(i, spawn(i, StandbyMetaMain.class, standbyLog.get(i)));
         }
     }
 
     void awaitStandby(int i) {
-        Path log = dir.resolve(ids.get(i) + ".standby.log");
+        Path log = dir.resolve(standbyLog.get(i));
         await().atMost(READY_WAIT).pollInterval(Duration.ofMillis(20)).until(() -> Files.readString(log).contains("STANDBY"));
     }
 
@@ -113,7 +123,7 @@ final class MetaProcessCluster implements AutoCloseable {
             standby.getOutputStream().write('\n');
             standby.getOutputStream().flush();
             processes.set(i, standby);
-            readyMarker.set(i, ids.get(i) + ".standby.log");
+            readyMarker.set(i, standbyLog.get(i));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -122,7 +132,8 @@ final class MetaProcessCluster implements AutoCloseable {
     private Process spawn(int i, Class<?> main, String logName) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-Xms96m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Xshare:auto", "-cp", System.getProperty("java.class.path"), main.getName(),
+                "-Xshare:auto", "-Dlogback.configurationFile=" + CHILD_LOGGING,
+                "-cp", System.getProperty("java.class.path"), main.getName(),
                 "--id", ids.get(i), "--peers", peers, "--port", String.valueOf(clientPorts.get(i)),
                 "--dir", dir.resolve(ids.get(i)).toString(), "--metrics-port", "0"));
         cmd.addAll(List.of(extraArgs));
@@ -197,6 +208,21 @@ final class MetaProcessCluster implements AutoCloseable {
         } catch (StatusRuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** Each peer's Raft view (leader, term, applied version) or why it did not answer, for failure messages. */
+    String describe() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < size(); i++) {
+            try {
+                MetaStatusResponse s = single.get(i).metaStatus();
+                out.add(ids.get(i) + ": leader " + s.getLeaderId() + ", term " + s.getTerm() + ", applied version "
+                        + s.getAppliedVersion());
+            } catch (StatusRuntimeException e) {
+                out.add(ids.get(i) + ": " + e.getStatus().getCode());
+            }
+        }
+        return String.join("; ", out) + " (logs in " + dir + ")";
     }
 
     /** Waits until all the given peers name the same leader; returns its index. */

@@ -90,6 +90,13 @@ final class MetaTestCluster implements AutoCloseable {
         private Duration lease = MetaServerConfig.DEFAULT_LEASE;
         private Duration dutyInterval = MetaServerConfig.DEFAULT_DUTY_INTERVAL;
         private HotShardDetector.Config hotShards = HotShardDetector.Config.DEFAULTS;
+        private PeerLinks links;
+
+        /** Each peer dials the others through these relays (one per ordered pair), which a test can cut. */
+        Builder links(PeerLinks links) {
+            this.links = links;
+            return this;
+        }
 
         Builder lease(Duration lease, Duration dutyInterval) {
             this.lease = lease;
@@ -130,10 +137,12 @@ final class MetaTestCluster implements AutoCloseable {
             }
             List<MetaServerConfig> configs = new ArrayList<>();
             for (PeerAddress p : group) {
+                List<PeerAddress> view = links == null ? group
+                        : group.stream().map(q -> q.equals(p) ? q : links.route(p.id(), q)).toList();
                 configs.add(MetaServerConfig.builder()
                         .nodeId(p.id())
                         .clientPort(freePort())
-                        .peers(group)
+                        .peers(view)
                         .storageDir(storage.resolve(p.id()))
                         .requestTimeout(Duration.ofSeconds(15))
                         .snapshotOnStop(snapshotOnStop)
