@@ -147,7 +147,7 @@ public final class RoleProcesses {
     }
 
     /** The class path of this JVM (under the test runner: the tests' class path, which includes Quarry's). */
-    static String classPath() {
+    public static String classPath() {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         // absolute, since the roles run in the cluster folder ("lib/*" wildcards stay wildcards)
         return java.util.Arrays.stream(cp.split(File.pathSeparator)).filter(e -> !e.isEmpty())
