@@ -162,21 +162,32 @@ public final class ShardReplica implements AutoCloseable {
     }
 
     /** Records of {@code partition} in Kafka not yet searchable here (0 before the first poll). */
+    /** Records of one partition in Kafka not yet searchable here; {@link #UNKNOWN_LAG} until the log end was first read. */
     public long lag(int partition) {
         Long end = loop.endOffsets().get(partition);
-        return end == null ? 0 : Math.max(0, end - writer.visibleCheckpoint().nextOffsets().getOrDefault(partition, 0L));
+        return end == null ? UNKNOWN_LAG : Math.max(0, end - writer.visibleCheckpoint().nextOffsets().getOrDefault(partition, 0L));
     }
 
-    /** Records in Kafka not yet searchable here, summed over the shard's partitions. */
+    /**
+     * Records in Kafka not yet searchable here, summed over the shard's partitions; {@link #UNKNOWN_LAG} until the
+     * log end of every partition was read once (a replica that just opened must not look caught up before it knows).
+     */
     public long lag() {
         Map<Integer, Long> ends = loop.endOffsets();
         Map<Integer, Long> visible = writer.visibleCheckpoint().nextOffsets();
         long lag = 0;
-        for (Map.Entry<Integer, Long> e : ends.entrySet()) {
-            lag += Math.max(0, e.getValue() - visible.getOrDefault(e.getKey(), 0L));
+        for (int p : spec.partitions()) {
+            Long end = ends.get(p);
+            if (end == null) {
+                return UNKNOWN_LAG;
+            }
+            lag += Math.max(0, end - visible.getOrDefault(p, 0L));
         }
         return lag;
     }
+
+    /** The lag reported before the replica has read its partitions' log ends. */
+    public static final long UNKNOWN_LAG = -1;
 
     public ShardStatsResponse stats(boolean withFingerprint) throws IOException {
         Checkpoint cp = writer.visibleCheckpoint();
