@@ -94,7 +94,8 @@ public final class CoordinatorServer implements AutoCloseable {
         FanOut fanOut = new FanOut(channels, new ReplicaSelector(BreakerPolicy.DEFAULTS, so.coordinators()), timers, so.hedging(),
                 new FanOutMetrics(metrics));
         ResultCache cache = new ResultCache(so.cacheEntries(), so.cacheTtl(), metrics);
-        searchHandler = new SearchHandler(routing, fanOut, new CursorCodec(so.cursorSecret()), cache, so.cursorKeepAlive().toMillis(), metrics);
+        searchHandler = new SearchHandler(routing, fanOut, new CursorCodec(so.cursorSecret()), cache, so.cursorKeepAlive().toMillis(), so.colocated(),
+                metrics);
         this.fanOut = fanOut;
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
                 .executor(executor)

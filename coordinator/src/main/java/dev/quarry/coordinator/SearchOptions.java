@@ -14,11 +14,13 @@ import java.time.Duration;
  * @param cacheTtl          longest life of a cached result
  * @param hedging           when to hedge a slow shard call
  * @param coordinators      how many coordinators share the shards (C3's queue-size weight)
+ * @param colocated         when a node holds a replica of every shard of the index, ask it for the whole search in one
+ *                          call (both phases, all shards) instead of one call per shard and phase
  */
 public record SearchOptions(byte[] cursorSecret, Duration cursorKeepAlive, long cacheEntries, Duration cacheTtl, HedgePolicy hedging,
-                            int coordinators) {
+                            int coordinators, boolean colocated) {
     public static final SearchOptions DEFAULTS = new SearchOptions(randomSecret(), Duration.ofMinutes(1), 10_000, Duration.ofSeconds(1),
-            HedgePolicy.DEFAULTS, 1);
+            HedgePolicy.DEFAULTS, 1, true);
 
     public SearchOptions {
         cursorSecret = cursorSecret.clone();
@@ -28,15 +30,19 @@ public record SearchOptions(byte[] cursorSecret, Duration cursorKeepAlive, long 
     }
 
     public SearchOptions withCache(long entries, Duration ttl) {
-        return new SearchOptions(cursorSecret, cursorKeepAlive, entries, ttl, hedging, coordinators);
+        return new SearchOptions(cursorSecret, cursorKeepAlive, entries, ttl, hedging, coordinators, colocated);
     }
 
     public SearchOptions withHedging(HedgePolicy policy) {
-        return new SearchOptions(cursorSecret, cursorKeepAlive, cacheEntries, cacheTtl, policy, coordinators);
+        return new SearchOptions(cursorSecret, cursorKeepAlive, cacheEntries, cacheTtl, policy, coordinators, colocated);
     }
 
     public SearchOptions withCursorSecret(byte[] secret) {
-        return new SearchOptions(secret, cursorKeepAlive, cacheEntries, cacheTtl, hedging, coordinators);
+        return new SearchOptions(secret, cursorKeepAlive, cacheEntries, cacheTtl, hedging, coordinators, colocated);
+    }
+
+    public SearchOptions withColocated(boolean on) {
+        return new SearchOptions(cursorSecret, cursorKeepAlive, cacheEntries, cacheTtl, hedging, coordinators, on);
     }
 
     private static byte[] randomSecret() {

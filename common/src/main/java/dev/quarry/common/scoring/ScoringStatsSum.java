@@ -1,4 +1,4 @@
-package dev.quarry.coordinator.search;
+package dev.quarry.common.scoring;
 
 import com.google.protobuf.ByteString;
 import dev.quarry.proto.v1.FieldStat;
