@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quarry.coordinator.merge.TopKMerger;
-import dev.quarry.coordinator.search.ScoringStatsSum;
+import dev.quarry.common.scoring.ScoringStatsSum;
 import dev.quarry.ingest.apply.LogRecord;
 import dev.quarry.ingest.json.Json;
 import dev.quarry.ingest.schema.IndexSchema;
+import dev.quarry.proto.v1.LocalShardResult;
 import dev.quarry.proto.v1.ScoringStats;
 import dev.quarry.proto.v1.ShardHit;
 import dev.quarry.proto.v1.ShardQueryRequest;
@@ -16,6 +17,7 @@ import dev.quarry.shard.index.PinnedSearchers;
 import dev.quarry.shard.index.QueryFactory;
 import dev.quarry.shard.index.ShardSearcher;
 import dev.quarry.shard.index.ShardWriter;
+import dev.quarry.shard.rpc.LocalSearch;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +25,9 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -60,7 +65,7 @@ class GlobalScoringPropertyTest {
         }
         List<ShardWriter> writers = new ArrayList<>();
         List<ShardSearcher> searchers = new ArrayList<>();
-        try (ReferenceIndex oracle = new ReferenceIndex(corpus)) {
+        try (ReferenceIndex oracle = new ReferenceIndex(corpus); ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             for (List<LogRecord> recs : perShard) {
                 ShardWriter w = new ShardWriter("s", SCHEMA, new ByteBuffersDirectory(), Clock.systemUTC(), 1_000_000, 600_000, dl -> { },
                         new SimpleMeterRegistry(), Tags.empty());
@@ -71,6 +76,11 @@ class GlobalScoringPropertyTest {
                 pinned.recordCurrent(w.visibleCheckpoint());
                 searchers.add(new ShardSearcher(w.searchers(), pinned, new QueryFactory(SCHEMA)));
             }
+            List<LocalSearch.Member> members = new ArrayList<>();
+            for (int i = 0; i < searchers.size(); i++) {
+                members.add(new LocalSearch.Member(i, searchers.get(i)));
+            }
+            LocalSearch localSearch = new LocalSearch(threads);
             for (int q = 0; q < 10; q++) {
                 String query = r.nextInt(4) == 0 ? "name:" + WORDS[r.nextInt(WORDS.length)] + " " + words(r, 1) : words(r, 1 + r.nextInt(3));
                 int k = 1 + r.nextInt(20);
@@ -84,18 +94,28 @@ class GlobalScoringPropertyTest {
                 for (ShardSearcher s : searchers) {
                     lists.add(s.query(global).getHitsList());
                 }
-                List<ShardHit> merged = TopKMerger.merge(lists, k);
                 List<ReferenceIndex.Scored> want = oracle.topScored(query, k);
-                assertThat(merged.stream().map(ShardHit::getId).toList()).as(query).isEqualTo(want.stream().map(ReferenceIndex.Scored::id).toList());
-                for (int i = 0; i < want.size(); i++) {
-                    float w = want.get(i).score();
-                    assertThat(merged.get(i).getScore()).as(query + " #" + i).isCloseTo(w, within(Math.abs(w) * 1e-5f));
+                assertRanksAsOracle(query, TopKMerger.merge(lists, k), want);
+                // the colocated path (SearchLocal): both phases over all shards in one call
+                List<List<ShardHit>> local = new ArrayList<>();
+                for (LocalShardResult res : localSearch.search(members, req, true, TimeUnit.SECONDS.toNanos(30), shard -> { })) {
+                    assertThat(res.getStatusCode()).as(res.getStatusMessage()).isZero();
+                    local.add(res.getResponse().getHitsList());
                 }
+                assertRanksAsOracle(query + " (SearchLocal)", TopKMerger.merge(local, k), want);
             }
         } finally {
             for (ShardWriter w : writers) {
                 w.close();
             }
+        }
+    }
+
+    private static void assertRanksAsOracle(String query, List<ShardHit> merged, List<ReferenceIndex.Scored> want) {
+        assertThat(merged.stream().map(ShardHit::getId).toList()).as(query).isEqualTo(want.stream().map(ReferenceIndex.Scored::id).toList());
+        for (int i = 0; i < want.size(); i++) {
+            float w = want.get(i).score();
+            assertThat(merged.get(i).getScore()).as(query + " #" + i).isCloseTo(w, within(Math.abs(w) * 1e-5f));
         }
     }
 

@@ -60,13 +60,23 @@ public final class CoordinatorServer implements AutoCloseable {
     private TopicAdmin topics;
     private Producer<byte[], byte[]> producer;
     private Server server;
-    private final java.util.concurrent.ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "coordinator-hedge-timer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final java.util.concurrent.ScheduledExecutorService timers = hedgeTimers();
     private SearchHandler searchHandler;
     private FanOut fanOut;
+
+    /**
+     * Almost every shard call arms a hedge timer that its answer cancels: cancelled timers leave the
+     * queue at once, so the timer thread does not wake up for each of them.
+     */
+    private static java.util.concurrent.ScheduledExecutorService hedgeTimers() {
+        java.util.concurrent.ScheduledThreadPoolExecutor timers = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "coordinator-hedge-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timers.setRemoveOnCancelPolicy(true);
+        return timers;
+    }
 
     private CoordinatorServer(CoordinatorConfig config, MeterRegistry metrics) {
         this.config = config;
@@ -96,7 +106,8 @@ public final class CoordinatorServer implements AutoCloseable {
         FanOut fanOut = new FanOut(channels, selector, timers, so.hedging(),
                 new FanOutMetrics(metrics));
         ResultCache cache = new ResultCache(so.cacheEntries(), so.cacheTtl(), metrics);
-        searchHandler = new SearchHandler(routing, fanOut, new CursorCodec(so.cursorSecret()), cache, so.cursorKeepAlive().toMillis(), metrics);
+        searchHandler = new SearchHandler(routing, fanOut, new CursorCodec(so.cursorSecret()), cache, so.cursorKeepAlive().toMillis(), so.colocated(),
+                metrics);
         this.fanOut = fanOut;
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
                 .executor(executor)

@@ -16,11 +16,13 @@ import java.time.Duration;
  * @param coordinators      how many coordinators share the shards (C3's queue-size weight)
  * @param adaptiveSelection C3 replica ranking with warm-up and circuit breakers; false = a random replica order
  *                          (the chaos scenario's "no mitigation" run)
+ * @param colocated         when a node holds a replica of every shard of the index, ask it for the whole search in one
+ *                          call (both phases, all shards) instead of one call per shard and phase
  */
 public record SearchOptions(byte[] cursorSecret, Duration cursorKeepAlive, long cacheEntries, Duration cacheTtl, HedgePolicy hedging,
-                            int coordinators, boolean adaptiveSelection) {
+                            int coordinators, boolean adaptiveSelection, boolean colocated) {
     public static final SearchOptions DEFAULTS = new SearchOptions(randomSecret(), Duration.ofMinutes(1), 10_000, Duration.ofSeconds(1),
-            HedgePolicy.DEFAULTS, 1, true);
+            HedgePolicy.DEFAULTS, 1, true, true);
 
     public SearchOptions {
         cursorSecret = cursorSecret.clone();
@@ -30,19 +32,23 @@ public record SearchOptions(byte[] cursorSecret, Duration cursorKeepAlive, long 
     }
 
     public SearchOptions withCache(long entries, Duration ttl) {
-        return new SearchOptions(cursorSecret, cursorKeepAlive, entries, ttl, hedging, coordinators, adaptiveSelection);
+        return new SearchOptions(cursorSecret, cursorKeepAlive, entries, ttl, hedging, coordinators, adaptiveSelection, colocated);
     }
 
     public SearchOptions withHedging(HedgePolicy policy) {
-        return new SearchOptions(cursorSecret, cursorKeepAlive, cacheEntries, cacheTtl, policy, coordinators, adaptiveSelection);
+        return new SearchOptions(cursorSecret, cursorKeepAlive, cacheEntries, cacheTtl, policy, coordinators, adaptiveSelection, colocated);
     }
 
     public SearchOptions withCursorSecret(byte[] secret) {
-        return new SearchOptions(secret, cursorKeepAlive, cacheEntries, cacheTtl, hedging, coordinators, adaptiveSelection);
+        return new SearchOptions(secret, cursorKeepAlive, cacheEntries, cacheTtl, hedging, coordinators, adaptiveSelection, colocated);
     }
 
     public SearchOptions withAdaptiveSelection(boolean adaptive) {
-        return new SearchOptions(cursorSecret, cursorKeepAlive, cacheEntries, cacheTtl, hedging, coordinators, adaptive);
+        return new SearchOptions(cursorSecret, cursorKeepAlive, cacheEntries, cacheTtl, hedging, coordinators, adaptive, colocated);
+    }
+
+    public SearchOptions withColocated(boolean on) {
+        return new SearchOptions(cursorSecret, cursorKeepAlive, cacheEntries, cacheTtl, hedging, coordinators, adaptiveSelection, on);
     }
 
     private static byte[] randomSecret() {

@@ -33,6 +33,9 @@ public final class DevCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind (default ${DEFAULT-VALUE})")
     String host;
 
+    @Option(names = "--no-colocated", description = "always fan out per shard and phase, even when a shard server holds every shard (for comparisons)")
+    boolean noColocated;
+
     @Mixin
     AdmissionOptions admission;
 
@@ -44,7 +47,7 @@ public final class DevCommand implements Callable<Integer> {
         }
         System.out.println("starting Quarry dev cluster in " + dir.toAbsolutePath() + " ...");
         DevCluster cluster = DevCluster.builder().dataDir(dir).host(host).shardServers(shardServers)
-                .admission(admission.toConfig()).start();
+                .admission(admission.toConfig()).search(dev.quarry.coordinator.SearchOptions.DEFAULTS.withColocated(!noColocated)).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("\nstopping...");

@@ -1,10 +1,12 @@
 package dev.quarry.cli.command;
 
+import dev.quarry.cli.bench.CoordinatorCounters;
 import dev.quarry.cli.bench.LatencyRun;
 import dev.quarry.cli.bench.LuceneBaseline;
 import dev.quarry.cli.bench.QueryGenerator;
 import dev.quarry.cli.util.JsonLines;
 import dev.quarry.ingest.json.Json;
+import dev.quarry.proto.v1.Scoring;
 import dev.quarry.proto.v1.SearchRequest;
 import dev.quarry.proto.v1.SearchServiceGrpc;
 import io.grpc.ManagedChannel;
@@ -12,6 +14,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -21,7 +24,9 @@ import picocli.CommandLine.Option;
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = {"Search throughput and latency through a running coordinator, beside one in-process Lucene index of the same documents",
                 "queried with the same generated queries in the same run. The index must hold exactly --data (default: the bundled sample,",
-                "which `quarry dev` loads)."})
+                "which `quarry dev` loads). Every measured query is distinct and new to the coordinator (warm-up, sequential and throughput",
+                "runs use disjoint query sets), so neither its result cache nor its statistics cache can answer it; the coordinator's",
+                "cache and fan-out counters over the measured runs are printed when its metrics endpoint answers."})
 public final class SearchBenchCommand implements Callable<Integer> {
     @Option(names = "--index", defaultValue = "packages", description = "index to query (default ${DEFAULT-VALUE})")
     String index;
@@ -41,6 +46,13 @@ public final class SearchBenchCommand implements Callable<Integer> {
     @Option(names = "-k", defaultValue = "10", description = "hits per query (default ${DEFAULT-VALUE})")
     int k;
 
+    @Option(names = "--scoring", defaultValue = "GLOBAL", description = "GLOBAL or LOCAL (default ${DEFAULT-VALUE})")
+    Scoring scoring;
+
+    @Option(names = "--metrics-url", defaultValue = "http://127.0.0.1:7401/metrics",
+            description = "the coordinator's metrics, for its cache and fan-out counters (default ${DEFAULT-VALUE})")
+    String metricsUrl;
+
     @Mixin
     Endpoints endpoints;
 
@@ -52,25 +64,32 @@ public final class SearchBenchCommand implements Callable<Integer> {
             var n = Json.parse(l);
             texts.add(n.path("name").asText("") + " " + n.path("description").asText(""));
         }
-        List<String> qs = QueryGenerator.generate(texts, queries + warmup, 42);
-        System.out.printf("%,d documents, %,d distinct generated queries, k=%d%n", lines.size(), qs.size(), k);
+        List<String> qs = QueryGenerator.generate(texts, warmup + 2 * queries, 42);
+        if (qs.size() < warmup + 2 * queries) {
+            throw new IllegalStateException("only " + qs.size() + " distinct queries could be generated; lower --queries or --warmup");
+        }
+        System.out.printf("%,d documents, %,d distinct generated queries (warm-up %,d, then %,d sequential and %,d throughput, each new), k=%d, %s scoring%n",
+                lines.size(), qs.size(), warmup, queries, queries, k, scoring);
         ManagedChannel ch = Grpc.channel(endpoints.coordinator);
         try (LuceneBaseline lucene = new LuceneBaseline(lines)) {
             SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(ch);
             LatencyRun.Op quarry = i -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .search(SearchRequest.newBuilder().setIndex(index).setQuery(qs.get(i % qs.size())).setK(k).build());
-            LatencyRun.Op raw = i -> lucene.search(qs.get(i % qs.size()), k);
+                    .search(SearchRequest.newBuilder().setIndex(index).setQuery(qs.get(i)).setK(k).setScoring(scoring).build());
+            LatencyRun.Op raw = i -> lucene.search(qs.get(i), k);
             LatencyRun.run(warmup, threads, raw);
             LatencyRun.run(warmup, threads, quarry);
+            Map<String, Double> before = CoordinatorCounters.read(metricsUrl);
             LatencyRun.Result luceneSeq = LatencyRun.run(queries, 1, i -> raw.run(warmup + i));
             LatencyRun.Result quarrySeq = LatencyRun.run(queries, 1, i -> quarry.run(warmup + i));
-            LatencyRun.Result luceneTp = LatencyRun.run(queries, threads, i -> raw.run(warmup + i));
-            LatencyRun.Result quarryTp = LatencyRun.run(queries, threads, i -> quarry.run(warmup + i));
+            LatencyRun.Result luceneTp = LatencyRun.run(queries, threads, i -> raw.run(warmup + queries + i));
+            LatencyRun.Result quarryTp = LatencyRun.run(queries, threads, i -> quarry.run(warmup + queries + i));
+            Map<String, Double> after = CoordinatorCounters.read(metricsUrl);
             System.out.printf("%-28s %10s %10s %10s %8s%n", "", "QPS(" + threads + "thr)", "p50 ms", "p99 ms", "errors");
             row("raw Lucene, one index", luceneTp, luceneSeq);
             row("Quarry via coordinator", quarryTp, quarrySeq);
             System.out.printf("throughput ratio Quarry / Lucene: %.3f%n", quarryTp.opsPerSecond() / luceneTp.opsPerSecond());
             System.out.printf("coordinator path added latency at p50: %.3f ms (sequential client)%n", quarrySeq.p50Ms() - luceneSeq.p50Ms());
+            System.out.println(CoordinatorCounters.describe(before, after, 2 * queries));
             return quarryTp.errors() + quarrySeq.errors() > 0 ? 1 : 0;
         } finally {
             ch.shutdownNow();

@@ -8,6 +8,7 @@ import dev.quarry.coordinator.merge.TopKMerger;
 import dev.quarry.coordinator.routing.IndexRoute;
 import dev.quarry.coordinator.routing.RoutingView;
 import dev.quarry.coordinator.routing.ShardRoute;
+import dev.quarry.common.scoring.ScoringStatsSum;
 import dev.quarry.coordinator.select.ReplicaStats;
 import dev.quarry.proto.v1.Checkpoint;
 import dev.quarry.proto.v1.CursorState;
@@ -50,6 +51,8 @@ import java.util.function.Function;
  * A page that may have more hits carries a signed cursor with the pins; the shards lease the pinned
  * searchers for {@code cursorKeepAlive}. When a pinned replica is gone, the shard continues on
  * another replica at an equal or newer checkpoint and the response lists the move.
+ * A first page without read-your-writes tokens takes the colocated path when some node holds every
+ * shard ({@link ColocatedSearch}: both phases and all shards in one call to that node, same ranking).
  * Identical concurrent requests share one execution through {@link ResultCache}.
  * Thread-safety: stateless apart from thread-safe collaborators.
  */
@@ -67,11 +70,15 @@ public final class SearchHandler {
     private final ResultCache cache;
     private final StatsCache statsCache = new StatsCache();
     private final long cursorKeepAliveMs;
+    /** The one-call path when a node holds every shard; null when switched off. */
+    private final ColocatedSearch colocated;
 
     private final Timer latency;
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
-    public SearchHandler(RoutingView routing, FanOut fanOut, CursorCodec cursors, ResultCache cache, long cursorKeepAliveMs, MeterRegistry metrics) {
+    public SearchHandler(RoutingView routing, FanOut fanOut, CursorCodec cursors, ResultCache cache, long cursorKeepAliveMs, boolean colocated,
+                         MeterRegistry metrics) {
+        this.colocated = colocated ? new ColocatedSearch(fanOut) : null;
         this.latency = Timer.builder("quarry_coordinator_search_latency").description("Search calls, admitted to answered")
                 .publishPercentiles(0.5, 0.95, 0.99).register(metrics);
         io.micrometer.core.instrument.Gauge.builder("quarry_coordinator_search_in_flight", inFlight, java.util.concurrent.atomic.AtomicInteger::get)
@@ -117,6 +124,12 @@ public final class SearchHandler {
                                    Map<Integer, Map<Integer, Long>> minOffsets) {
         // guessing pins only pays off when it can save the statistics round of GLOBAL scoring
         boolean global = req.getScoring() == Scoring.GLOBAL && index.shards().size() > 1;
+        if (colocated != null && cursor == null && minOffsets.isEmpty() && index.shards().size() > 1) {
+            List<ShardResult<ShardQueryResponse>> results = colocated.run(index, template(req, index, k, null).build(), global, deadline);
+            if (results != null) {
+                return assemble(req, index, k, null, results, SearchResponse.newBuilder());
+            }
+        }
         try {
             return execute(req, index, k, deadline, cursor, minOffsets, global);
         } catch (StalePin e) {
@@ -124,10 +137,8 @@ public final class SearchHandler {
         }
     }
 
-    private SearchResponse execute(SearchRequest req, IndexRoute index, int k, Deadline deadline, CursorState cursor,
-                                   Map<Integer, Map<Integer, Long>> minOffsets, boolean guessPins) {
-        SearchResponse.Builder out = SearchResponse.newBuilder();
-        Map<Integer, ShardPlan> plans = initialPlans(index, cursor, minOffsets, guessPins);
+    /** The shard request of a search, without shard, pin or statistics. */
+    private ShardQueryRequest.Builder template(SearchRequest req, IndexRoute index, int k, CursorState cursor) {
         ShardQueryRequest.Builder base = ShardQueryRequest.newBuilder()
                 .setIndex(index.name())
                 .setQuery(req.getQuery())
@@ -140,6 +151,14 @@ public final class SearchHandler {
         if (cursor != null) {
             base.addAllSearchAfter(cursor.getAfterList());
         }
+        return base;
+    }
+
+    private SearchResponse execute(SearchRequest req, IndexRoute index, int k, Deadline deadline, CursorState cursor,
+                                   Map<Integer, Map<Integer, Long>> minOffsets, boolean guessPins) {
+        SearchResponse.Builder out = SearchResponse.newBuilder();
+        Map<Integer, ShardPlan> plans = initialPlans(index, cursor, minOffsets, guessPins);
+        ShardQueryRequest.Builder base = template(req, index, k, cursor);
         if (req.getScoring() == Scoring.GLOBAL && index.shards().size() > 1) {
             base.setGlobalStats(globalStats(index, base.build(), plans, deadline, req.getAllowPartial(), out));
         }
@@ -147,7 +166,12 @@ public final class SearchHandler {
         List<ShardResult<ShardQueryResponse>> results = run(index, plans, deadline, out,
                 (stub, shard, replica) -> stub.query(request(template, plans.get(shard), replica.nodeId())),
                 r -> new FanOut.Feedback(r.getServiceMicros(), r.getQueueSize(), r.getSearcherVersion()));
+        return assemble(req, index, k, cursor, results, out);
+    }
 
+    /** The page from the shards' top-k lists: merged, with totals, checkpoint and the next cursor; failures recorded or thrown. */
+    private SearchResponse assemble(SearchRequest req, IndexRoute index, int k, CursorState cursor, List<ShardResult<ShardQueryResponse>> results,
+                                    SearchResponse.Builder out) {
         List<List<ShardHit>> lists = new ArrayList<>();
         Checkpoint.Builder checkpoint = Checkpoint.newBuilder();
         CursorState.Builder next = CursorState.newBuilder().setFormat(CursorCodec.FORMAT).setIndex(index.name())

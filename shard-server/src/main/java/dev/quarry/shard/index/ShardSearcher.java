@@ -61,13 +61,25 @@ public final class ShardSearcher {
      * final tie-break, starting after {@code search_after} for cursor pages.
      */
     public ShardQueryResponse query(ShardQueryRequest req) throws IOException {
+        return query(req, parse(req));
+    }
+
+    /**
+     * The request's query and filters as a Lucene query. Queries are immutable, so one parse can
+     * serve several shards of the same index (same schema): see {@link #query(ShardQueryRequest, Query)}.
+     */
+    public Query parse(ShardQueryRequest req) {
+        return queries.build(req.getQuery(), req.getFiltersList());
+    }
+
+    /** {@link #query(ShardQueryRequest)} with the request's query already parsed by {@link #parse}. */
+    public ShardQueryResponse query(ShardQueryRequest req, Query q) throws IOException {
         int k = req.getK() <= 0 ? 10 : req.getK();
         if (k > MAX_K) {
             throw new ShardException(ShardException.Kind.INVALID_ARGUMENT, "k must be at most " + MAX_K + "; use a cursor to page deeper");
         }
         SortSpec sort = SortSpec.of(req.getSortList(), queries.schema());
         FieldDoc after = sort.after(req.getSearchAfterList());
-        Query q = queries.build(req.getQuery(), req.getFiltersList());
         int threshold = req.getTotalHitsThreshold() <= 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, req.getTotalHitsThreshold());
         Set<String> fields = req.getFieldsCount() == 0 ? null : new HashSet<>(req.getFieldsList());
         if (req.getRequireNewest() && req.getSearcherVersion() != 0 && !pinned.isNewest(req.getSearcherVersion())) {
@@ -102,7 +114,11 @@ public final class ShardSearcher {
 
     /** This shard's statistics for the query's terms (phase one of GLOBAL scoring), with the searcher they came from. */
     public ScoringStats termStats(ShardQueryRequest req) throws IOException {
-        Query q = queries.build(req.getQuery(), req.getFiltersList());
+        return termStats(req, parse(req));
+    }
+
+    /** {@link #termStats(ShardQueryRequest)} with the request's query already parsed by {@link #parse}. */
+    public ScoringStats termStats(ShardQueryRequest req, Query q) throws IOException {
         PinnedSearchers.Pinned p = acquire(req.getSearcherVersion());
         try {
             return ScoringStatsCollector.collect(p.searcher(), q).toBuilder().setSearcherVersion(p.version()).build();

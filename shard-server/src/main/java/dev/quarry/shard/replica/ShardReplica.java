@@ -147,6 +147,11 @@ public final class ShardReplica implements AutoCloseable {
         return searcher.termStats(req);
     }
 
+    /** The read side, for a request that spans several shards of this node (SearchLocal: no min_offsets). */
+    public ShardSearcher searcher() {
+        return searcher;
+    }
+
     /** Real-time get: first makes everything this replica has applied visible (refreshing if needed). */
     public GetResponse get(String id, long timeoutMs) throws IOException, InterruptedException {
         Map<Integer, Long> lastApplied = new java.util.HashMap<>();

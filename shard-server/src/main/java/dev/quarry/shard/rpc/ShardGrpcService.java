@@ -23,7 +23,13 @@ import dev.quarry.proto.v1.ShardStatsRequest;
 import dev.quarry.proto.v1.ShardStatsResponse;
 import dev.quarry.shard.replica.ReplicaRegistry;
 import io.grpc.stub.StreamObserver;
+import dev.quarry.proto.v1.LocalSearchRequest;
+import dev.quarry.proto.v1.LocalSearchResponse;
+import dev.quarry.proto.v1.LocalShardResult;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Thin gRPC binding of {@code quarry.v1.ShardService} onto the replicas open on this node. */
@@ -32,6 +38,8 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
     private static final long DEFAULT_WAIT_MS = 10_000;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final FaultHook faults;
+    /** SearchLocal's shard queries run on virtual threads (not pooled: nothing to shut down). */
+    private final LocalSearch local = new LocalSearch(Executors.newVirtualThreadPerTaskExecutor());
 
     public ShardGrpcService(ReplicaRegistry replicas, FaultHook faults) {
         this.replicas = replicas;
@@ -46,6 +54,36 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
             ShardQueryResponse r = replicas.require(req.getIndex(), req.getShard()).query(req, remainingMs());
             return r.toBuilder().setQueueSize(inFlight.get()).setServiceMicros((System.nanoTime() - t0) / 1000).build();
         });
+    }
+
+    @Override
+    public void searchLocal(LocalSearchRequest req, StreamObserver<LocalSearchResponse> out) {
+        respond(out, () -> {
+            long t0 = System.nanoTime();
+            if (req.getShardsCount() == 0) {
+                throw new ShardException(ShardException.Kind.INVALID_ARGUMENT, "no shards listed");
+            }
+            String index = req.getQuery().getIndex();
+            List<LocalSearch.Member> members = new ArrayList<>(req.getShardsCount());
+            for (int shard : req.getShardsList()) {
+                members.add(new LocalSearch.Member(shard, replicas.require(index, shard).searcher()));
+            }
+            List<LocalShardResult> results = local.search(members, req.getQuery(), req.getSumStats(), localWaitNanos(),
+                    shard -> faults.beforeQuery(index, shard));
+            return LocalSearchResponse.newBuilder().addAllShards(results).setQueueSize(inFlight.get())
+                    .setServiceMicros((System.nanoTime() - t0) / 1000).build();
+        });
+    }
+
+    /**
+     * How long SearchLocal waits for its shards: until the caller's deadline less a margin (a
+     * twentieth of the time left, 1 to 20 ms), so that late shards are named in the answer.
+     */
+    private static long localWaitNanos() {
+        Deadline d = Context.current().getDeadline();
+        long left = d == null ? TimeUnit.MILLISECONDS.toNanos(DEFAULT_WAIT_MS) : Math.max(0, d.timeRemaining(TimeUnit.NANOSECONDS));
+        long margin = Math.min(TimeUnit.MILLISECONDS.toNanos(20), Math.max(TimeUnit.MILLISECONDS.toNanos(1), left / 20));
+        return Math.max(0, left - margin);
     }
 
     @Override

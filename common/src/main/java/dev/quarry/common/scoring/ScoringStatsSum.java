@@ -1,4 +1,4 @@
-package dev.quarry.coordinator.search;
+package dev.quarry.common.scoring;
 
 import com.google.protobuf.ByteString;
 import dev.quarry.proto.v1.FieldStat;
@@ -11,7 +11,7 @@ import java.util.TreeMap;
 /**
  * Sums per-shard scoring statistics into the statistics of one index holding every shard's
  * documents: document frequencies, term frequencies, document counts and lengths all add up,
- * because every document lives on exactly one shard.
+ * because every document lives on exactly one shard. Thread-safety: stateless.
  */
 public final class ScoringStatsSum {
     private ScoringStatsSum() {}

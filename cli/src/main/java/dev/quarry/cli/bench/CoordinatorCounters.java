@@ -1,0 +1,61 @@
+package dev.quarry.cli.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The coordinator's counters that tell what answered a benchmark's searches (result cache hits and
+ * misses, fan-out rounds, hedges), read from its Prometheus endpoint before and after the measured
+ * runs. Thread-safety: stateless.
+ */
+public final class CoordinatorCounters {
+    static final String CACHE_HIT = "quarry_search_cache_requests_total{result=\"hit\"}";
+    static final String CACHE_MISS = "quarry_search_cache_requests_total{result=\"miss\"}";
+    static final String FAN_OUTS = "quarry_coordinator_fanouts_total";
+    static final String HEDGES = "quarry_coordinator_hedges_sent_total";
+
+    private CoordinatorCounters() {}
+
+    /** The counters, or an empty map when the endpoint does not answer. */
+    public static Map<String, Double> read(String url) {
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? parse(r.body()) : Map.of();
+        } catch (Exception e) {
+            return Map.of();
+        }
+    }
+
+    static Map<String, Double> parse(String prometheusText) {
+        Map<String, Double> out = new HashMap<>();
+        for (String line : prometheusText.split("\n")) {
+            for (String name : new String[] {CACHE_HIT, CACHE_MISS, FAN_OUTS, HEDGES}) {
+                if (line.startsWith(name + " ")) {
+                    out.put(name, Double.parseDouble(line.substring(name.length() + 1).trim()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One line on what answered the {@code searches} measured between the two readings. */
+    public static String describe(Map<String, Double> before, Map<String, Double> after, int searches) {
+        if (before.isEmpty() || after.isEmpty()) {
+            return "coordinator counters: metrics endpoint not reachable (see --metrics-url)";
+        }
+        return String.format("coordinator counters over the %,d measured searches: result cache %.0f hits / %.0f misses, "
+                        + "%.0f fan-out rounds (%.2f per search), %.0f hedges",
+                searches, delta(before, after, CACHE_HIT), delta(before, after, CACHE_MISS), delta(before, after, FAN_OUTS),
+                delta(before, after, FAN_OUTS) / searches, delta(before, after, HEDGES));
+    }
+
+    private static double delta(Map<String, Double> before, Map<String, Double> after, String name) {
+        return after.getOrDefault(name, 0.0) - before.getOrDefault(name, 0.0);
+    }
+}
