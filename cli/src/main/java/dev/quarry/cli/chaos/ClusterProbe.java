@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -22,7 +21,7 @@ import java.util.concurrent.locks.LockSupport;
  * lag (the coordinator's cluster status, fingerprints skipped) and the extra replicas raft-meta's
  * hot-shard detector gave it (the replicated state). A reading that fails is logged as unknown
  * (-1), never retried late.
- * Thread-safety: one probe thread; {@link #extraReplicas()} is read by others.
+ * Thread-safety: one probe thread; {@link #extraAddedAndRetired()} reads a synchronized list.
  */
 final class ClusterProbe implements AutoCloseable {
     private final AdminServiceGrpc.AdminServiceBlockingStub admin;
@@ -31,7 +30,6 @@ final class ClusterProbe implements AutoCloseable {
     private final int shard;
     private final ClientLog log;
     private final AtomicBoolean running = new AtomicBoolean(true);
-    private final AtomicInteger extra = new AtomicInteger(-1);
     private final List<double[]> extraTimeline = java.util.Collections.synchronizedList(new ArrayList<>());
     private final Thread thread;
 
@@ -76,7 +74,6 @@ final class ClusterProbe implements AutoCloseable {
             if (info != null) {
                 for (ShardInfo s : info.getShardsList()) {
                     if (s.getId() == shard) {
-                        extra.set(s.getExtraReplicas());
                         extraTimeline.add(new double[] {log.now() / 1000.0, s.getExtraReplicas()});
                     }
                 }
@@ -84,11 +81,6 @@ final class ClusterProbe implements AutoCloseable {
         } catch (StatusRuntimeException e) {
             // raft-meta electing (its leader was killed): the next reading will tell
         }
-    }
-
-    /** The hot shard's extra replicas (hot-shard detector) at the last reading; -1 before the first. */
-    int extraReplicas() {
-        return extra.get();
     }
 
     /** First time (s) the extra replica was in the state, and the first time after that it was gone; NaN if not. */

@@ -9,6 +9,7 @@ import dev.quarry.cli.cluster.LocalCluster;
 import dev.quarry.cli.cluster.RoleKind;
 import dev.quarry.cli.cluster.RoleSpec;
 import dev.quarry.cli.util.JsonLines;
+import dev.quarry.cli.util.Poll;
 import dev.quarry.common.meta.MetaClient;
 import dev.quarry.ingest.routing.Partitioner;
 import dev.quarry.ingest.schema.IndexSchema;
@@ -34,6 +35,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -53,6 +55,7 @@ public final class HotShardScenario {
     public static final int HOT_SHARD = 0;
     static final long LEASE_MS = 6_000;
     static final long WARM_P99_MS = 500;
+    private static final Duration POLL = Duration.ofMillis(500);
     static final int WARM_MAX_S = 120;
 
     /**
@@ -175,7 +178,7 @@ public final class HotShardScenario {
         List<ChaosRun.PhaseStats> phaseStats = RunAnalysis.phaseStats(phases, queriesLog, log.writes());
         List<ChaosRun.InvariantResult> invariants = new ArrayList<>();
         LogOracle oracle = LogOracle.read(layout.kafkaBootstrap(), INDEX, schema);
-        invariants.add(Invariants.acknowledgedWrites(coord, INDEX, oracle, log.writes()));
+        invariants.add(Invariants.acknowledgedWrites(coord, INDEX, oracle, log.writes(), log.writeErrors()));
         invariants.addAll(Invariants.replicas(coord, INDEX, oracle));
         invariants.add(Invariants.metaPeers(Arrays.asList(layout.metaAddresses().split(",")), 30_000));
         if (options.mitigations()) { // without them, what clients saw is the comparison, not a promise
@@ -203,8 +206,7 @@ public final class HotShardScenario {
         double stormEnd = faults.stream().filter(f -> f.kind().equals("STORM_END")).mapToDouble(ChaosRun.FaultEvent::atSec).findFirst()
                 .orElse(timeline.hotEnd());
         double end = Math.max(options.durationSec(), loadEndSec);
-        return List.of(new ChaosRun.Phase("baseline", 0, stormStart), new ChaosRun.Phase("hot", stormStart, stormEnd),
-                new ChaosRun.Phase("recovery", stormEnd, end));
+        return HotShardTimeline.phases(stormStart, stormEnd, end);
     }
 
     /** Plays the timeline; returns what the mitigations did. */
@@ -275,19 +277,15 @@ public final class HotShardScenario {
     }
 
     /** Runs a control call of the timeline, retrying (a loaded cluster can answer slowly) for up to a minute. */
-    private <T> T retrying(String what, Supplier<T> call) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (true) {
+    private <T> T retrying(String what, Supplier<T> call) throws Exception {
+        return Poll.until(Duration.ofMinutes(1), POLL, StatusRuntimeException.class, () -> {
             try {
-                return call.get();
+                return Optional.of(call.get());
             } catch (StatusRuntimeException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not " + what + " within a minute: " + e.getStatus(), e);
-                }
                 out.printf("  (could not %s: %s; retrying)%n", what, e.getStatus().getCode());
-                TimeUnit.MILLISECONDS.sleep(500);
+                throw e;
             }
-        }
+        }).orElseThrow();
     }
 
     /** Share of the hot shard's calls that went to the slow replica while it was slow. */
@@ -315,17 +313,25 @@ public final class HotShardScenario {
         out.printf("  t=%5.1f s  %-15s %-20s %s%n", t, kind, target, detail);
     }
 
-    private static List<ReplicaStatus> startedReplicas(ManagedChannel coord, int shard) {
-        ClusterStatusResponse st = AdminServiceGrpc.newBlockingStub(coord).withDeadlineAfter(10, TimeUnit.SECONDS)
+    /** The index's cluster status through the coordinator, fingerprints skipped. */
+    private static ClusterStatusResponse status(ManagedChannel coord) {
+        return AdminServiceGrpc.newBlockingStub(coord).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .clusterStatus(ClusterStatusRequest.newBuilder().setIndex(INDEX).setSkipFingerprint(true).build());
-        return st.getReplicasList().stream().filter(r -> r.getShard() == shard && r.getState().equals("STARTED"))
+    }
+
+    /** Every node alive, a raft-meta leader, every replica STARTED, caught up (lag known and 0) and reachable. */
+    private static boolean healthy(ClusterStatusResponse st) {
+        return !st.getMetaLeader().isEmpty() && st.getNodesList().stream().allMatch(NodeStatus::getAlive)
+                && st.getReplicasList().stream().allMatch(r -> r.getState().equals("STARTED") && r.getLag() == 0 && r.getError().isEmpty());
+    }
+
+    private static List<ReplicaStatus> startedReplicas(ManagedChannel coord, int shard) {
+        return status(coord).getReplicasList().stream().filter(r -> r.getShard() == shard && r.getState().equals("STARTED"))
                 .sorted(java.util.Comparator.comparing(ReplicaStatus::getNode)).toList();
     }
 
     private static boolean setDelay(ManagedChannel coord, String node, long delayMs) {
-        ClusterStatusResponse st = AdminServiceGrpc.newBlockingStub(coord).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .clusterStatus(ClusterStatusRequest.newBuilder().setIndex(INDEX).setSkipFingerprint(true).build());
-        String address = st.getNodesList().stream().filter(n -> n.getId().equals(node)).map(NodeStatus::getAddress).findFirst()
+        String address = status(coord).getNodesList().stream().filter(n -> n.getId().equals(node)).map(NodeStatus::getAddress).findFirst()
                 .orElseThrow(() -> new IllegalStateException("node " + node + " is not in the cluster state"));
         ManagedChannel ch = NettyChannelBuilder.forTarget(address).usePlaintext().build();
         try {
@@ -338,31 +344,15 @@ public final class HotShardScenario {
     }
 
     private static String metaLeaderRole(ClusterLayout layout, ManagedChannel coord) {
-        String leader = AdminServiceGrpc.newBlockingStub(coord).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .clusterStatus(ClusterStatusRequest.newBuilder().setIndex(INDEX).setSkipFingerprint(true).build()).getMetaLeader();
+        String leader = status(coord).getMetaLeader();
         return layout.ofKind(RoleKind.META).stream().filter(r -> r.env("QUARRY_META_ID").equals(leader)).map(RoleSpec::name).findFirst()
                 .orElseThrow(() -> new IllegalStateException("raft-meta reports leader '" + leader + "', which is none of the cluster's peers"));
     }
 
-    /** Waits until every node is alive and every replica STARTED with no lag; the time (s since t0) it got there, NaN on timeout. */
-    private static double awaitHealthy(ManagedChannel coord, ClientLog log, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                ClusterStatusResponse st = AdminServiceGrpc.newBlockingStub(coord).withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .clusterStatus(ClusterStatusRequest.newBuilder().setIndex(INDEX).setSkipFingerprint(true).build());
-                boolean healthy = !st.getMetaLeader().isEmpty() && st.getNodesList().stream().allMatch(NodeStatus::getAlive)
-                        && st.getReplicasList().stream().allMatch(r -> r.getState().equals("STARTED") && r.getLag() == 0
-                        && r.getError().isEmpty());
-                if (healthy) {
-                    return log.now() / 1000.0;
-                }
-            } catch (StatusRuntimeException e) {
-                // coordinator busy or routing changing: ask again
-            }
-            TimeUnit.MILLISECONDS.sleep(500);
-        }
-        return Double.NaN;
+    /** Waits until the cluster is {@link #healthy}; the time (s since t0) it got there, NaN on timeout. */
+    private static double awaitHealthy(ManagedChannel coord, ClientLog log, Duration timeout) throws Exception {
+        return Poll.until(timeout, POLL, StatusRuntimeException.class,
+                () -> healthy(status(coord)) ? Optional.of(log.now() / 1000.0) : Optional.<Double>empty()).orElse(Double.NaN);
     }
 
     /**
@@ -397,30 +387,20 @@ public final class HotShardScenario {
      * Before the baseline: every node alive, every replica STARTED without lag, and no shard holding an extra replica
      * (the bulk load itself can make shards "hot" by apply lag; the detector gives the extra replica back once cool).
      */
-    private void awaitSettled(ManagedChannel coord, MetaClient meta, int totalReplicas, Duration timeout) throws InterruptedException {
+    private void awaitSettled(ManagedChannel coord, MetaClient meta, int totalReplicas, Duration timeout) throws Exception {
         long t0 = System.nanoTime();
-        long deadline = t0 + timeout.toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            try {
-                ClusterStatusResponse st = AdminServiceGrpc.newBlockingStub(coord).withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .clusterStatus(ClusterStatusRequest.newBuilder().setIndex(INDEX).setSkipFingerprint(true).build());
-                long extra = meta.getState(false).getIndicesMap().get(INDEX).getShardsList().stream()
-                        .mapToInt(dev.quarry.proto.v1.ShardInfo::getExtraReplicas).sum();
-                boolean started = st.getReplicasList().stream().allMatch(r -> r.getState().equals("STARTED") && r.getLag() == 0);
-                boolean alive = st.getNodesList().stream().allMatch(NodeStatus::getAlive);
-                int count = st.getReplicasList().size();
-                if (started && alive && extra == 0 && count == totalReplicas) {
-                    out.printf("cluster settled in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-                    return;
-                }
-                last = String.format("%d replicas (want %d), all started %s, nodes alive %s, extra replicas %d", count, totalReplicas, started, alive, extra);
-            } catch (StatusRuntimeException e) {
-                last = e.getStatus().getCode().toString();
-            }
-            TimeUnit.MILLISECONDS.sleep(500);
+        String[] last = {""};
+        boolean settled = Poll.until(timeout, POLL, StatusRuntimeException.class, () -> {
+            ClusterStatusResponse st = status(coord);
+            long extra = meta.getState(false).getIndicesMap().get(INDEX).getShardsList().stream()
+                    .mapToInt(dev.quarry.proto.v1.ShardInfo::getExtraReplicas).sum();
+            last[0] = String.format("%d replicas (want %d), healthy %s, extra replicas %d", st.getReplicasCount(), totalReplicas, healthy(st), extra);
+            return healthy(st) && extra == 0 && st.getReplicasCount() == totalReplicas ? Optional.of(true) : Optional.<Boolean>empty();
+        }).isPresent();
+        if (!settled) {
+            throw new IllegalStateException("the cluster did not settle after loading within " + timeout.toSeconds() + " s: " + last[0]);
         }
-        throw new IllegalStateException("the cluster did not settle after loading within " + timeout.toSeconds() + " s: " + last);
+        out.printf("cluster settled in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     }
 
     private List<LoadDriver.Doc> readCorpus() throws IOException {

@@ -50,14 +50,15 @@ public record HotShardTimeline(int durationSec) {
         return at(0.75);
     }
 
+    /** The planned phases. */
     public List<ChaosRun.Phase> phases() {
-        return List.of(new ChaosRun.Phase("baseline", 0, hotStart()), new ChaosRun.Phase("hot", hotStart(), hotEnd()),
-                new ChaosRun.Phase("recovery", hotEnd(), durationSec));
+        return phases(hotStart(), hotEnd(), durationSec);
     }
 
-    /** The phase {@code tSec} falls in ({@code recovery} after the end). */
-    public String phaseAt(double tSec) {
-        return tSec < hotStart() ? "baseline" : tSec < hotEnd() ? "hot" : "recovery";
+    /** Baseline until the storm starts, hot until it ends, recovery until the load stops. */
+    public static List<ChaosRun.Phase> phases(double stormStart, double stormEnd, double end) {
+        return List.of(new ChaosRun.Phase("baseline", 0, stormStart), new ChaosRun.Phase("hot", stormStart, stormEnd),
+                new ChaosRun.Phase("recovery", stormEnd, end));
     }
 
     private double at(double fraction) {

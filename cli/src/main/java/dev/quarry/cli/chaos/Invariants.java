@@ -1,5 +1,6 @@
 package dev.quarry.cli.chaos;
 
+import dev.quarry.cli.util.Poll;
 import dev.quarry.common.meta.MetaClient;
 import dev.quarry.proto.v1.AdminServiceGrpc;
 import dev.quarry.proto.v1.ClusterState;
@@ -69,7 +70,8 @@ final class Invariants {
     }
 
     /** Every acknowledged write is in the oracle's final state at its version or newer; a sample is also read back through Get. */
-    static ChaosRun.InvariantResult acknowledgedWrites(ManagedChannel coordinator, String index, LogOracle oracle, List<ClientLog.AckedWrite> acked) {
+    static ChaosRun.InvariantResult acknowledgedWrites(ManagedChannel coordinator, String index, LogOracle oracle, List<ClientLog.AckedWrite> acked,
+                                                        long unacknowledged) {
         Map<String, Long> newestAck = new HashMap<>();
         for (ClientLog.AckedWrite w : acked) {
             newestAck.merge(w.id(), w.version(), Math::max);
@@ -98,37 +100,29 @@ final class Invariants {
         }
         return new ChaosRun.InvariantResult("every acknowledged write is present at its version or newer", missing.isEmpty(),
                 missing.isEmpty() ? acked.size() + " acknowledgements of " + newestAck.size() + " ids all in the final state; " + checked
-                        + " read back through Get"
+                        + " read back through Get; " + unacknowledged + " writes got no acknowledgement (nothing promised about them)"
                         : missing.size() + " missing, e.g. " + String.join(", ", missing.subList(0, Math.min(5, missing.size()))));
     }
 
     /** The three raft-meta peers hold identical cluster states (each read locally, compared once they reach the same version). */
-    static ChaosRun.InvariantResult metaPeers(List<String> peerAddresses, long timeoutMs) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        String last = "";
-        while (true) {
-            List<ClusterState> states = new ArrayList<>();
-            try {
-                for (String addr : peerAddresses) {
-                    try (MetaClient peer = new MetaClient(List.of(addr))) {
-                        states.add(peer.getState(false));
+    static ChaosRun.InvariantResult metaPeers(List<String> peerAddresses, long timeoutMs) throws Exception {
+        String[] last = {"no answer"};
+        java.util.Optional<Long> version = Poll.until(java.time.Duration.ofMillis(timeoutMs), java.time.Duration.ofMillis(500),
+                StatusRuntimeException.class, () -> {
+                    List<ClusterState> states = new ArrayList<>();
+                    for (String addr : peerAddresses) {
+                        try (MetaClient peer = new MetaClient(List.of(addr))) {
+                            states.add(peer.getState(false));
+                        }
                     }
-                }
-                boolean equal = states.stream().distinct().count() == 1;
-                if (equal) {
-                    return new ChaosRun.InvariantResult("raft-meta peers hold identical state", true,
-                            peerAddresses.size() + " peers at state version " + states.get(0).getVersion());
-                }
-                last = "versions " + states.stream().map(s -> Long.toString(s.getVersion())).toList();
-            } catch (StatusRuntimeException e) {
-                last = "a peer did not answer: " + e.getStatus().getCode();
-            }
-            if (System.nanoTime() > deadline) {
-                return new ChaosRun.InvariantResult("raft-meta peers hold identical state", false, "still different after "
-                        + timeoutMs / 1000 + " s: " + last);
-            }
-            TimeUnit.MILLISECONDS.sleep(500);
-        }
+                    last[0] = "versions " + states.stream().map(st -> Long.toString(st.getVersion())).toList();
+                    return states.stream().distinct().count() == 1 ? java.util.Optional.of(states.get(0).getVersion())
+                            : java.util.Optional.<Long>empty();
+                });
+        return version.map(v -> new ChaosRun.InvariantResult("raft-meta peers hold identical state", true,
+                        peerAddresses.size() + " peers at state version " + v))
+                .orElseGet(() -> new ChaosRun.InvariantResult("raft-meta peers hold identical state", false,
+                        "still different after " + timeoutMs / 1000 + " s: " + last[0]));
     }
 
     static ChaosRun.InvariantResult errorRate(List<ChaosRun.PhaseStats> phases, Map<String, Long> errorsByStatus) {

@@ -55,29 +55,17 @@ final class LoadDriver implements AutoCloseable {
     private final AtomicBoolean stormOn = new AtomicBoolean(false);
     private final AtomicBoolean floodOn = new AtomicBoolean(false);
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     /** A corpus document: its id and the JSON written for it (downloads are rewritten on each update). */
     record Doc(String id, String name, String description) {
         String json(long downloads) {
-            return "{\"id\":" + quote(id) + ",\"name\":" + quote(name) + ",\"version\":\"chaos\",\"description\":" + quote(description)
-                    + ",\"downloads\":" + downloads + "}";
-        }
-
-        private static String quote(String s) {
-            StringBuilder b = new StringBuilder("\"");
-            for (char c : s.toCharArray()) {
-                switch (c) {
-                    case '"' -> b.append("\\\"");
-                    case '\\' -> b.append("\\\\");
-                    default -> {
-                        if (c < 0x20) {
-                            b.append(String.format("\\u%04x", (int) c));
-                        } else {
-                            b.append(c);
-                        }
-                    }
-                }
+            try {
+                return JSON.writeValueAsString(new java.util.LinkedHashMap<>(java.util.Map.of("id", id, "name", name, "version", "chaos",
+                        "description", description, "downloads", downloads)));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("cannot write the document " + id, e);
             }
-            return b.append('"').toString();
         }
     }
 

@@ -97,6 +97,14 @@ public final class MetaClient implements AutoCloseable {
     }
 
     /**
+     * As {@link #submit(MetaCommand)}, retrying for up to {@code timeout} instead of the configured call timeout: a
+     * node registering at start-up waits this long for raft-meta (started with it, or electing a new leader).
+     */
+    public MetaCommandResponse submit(MetaCommand command, Duration timeout) {
+        return call(stub -> stub.submit(command), timeout);
+    }
+
+    /**
      * Renews this node's lease on the leader. Non-leaders answer UNAVAILABLE, so the call moves on
      * through the peers until the leader answers or {@code timeout} passes (then UNAVAILABLE or
      * DEADLINE_EXCEEDED). The peer that answered is preferred by the next call.

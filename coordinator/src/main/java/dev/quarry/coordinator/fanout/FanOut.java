@@ -193,7 +193,7 @@ public final class FanOut {
             int shard = target.shard().shard();
             ReplicaStats stats = selector.stats(index, shard, replica.nodeId());
             stats.started();
-            metrics.replicaCall(index, shard, replica.nodeId());
+            metrics.replicaCall(stats, index, shard, replica.nodeId());
             long t0 = System.nanoTime();
             boolean hedged = next > 1 && outstanding > 0;
             outstanding++;

@@ -1,5 +1,6 @@
 package dev.quarry.coordinator.fanout;
 
+import dev.quarry.coordinator.select.ReplicaStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -18,7 +19,7 @@ public final class FanOutMetrics {
     private final Counter hedgesWon;
     private final Counter shadows;
     private final Map<String, Timer> shardTimers = new ConcurrentHashMap<>();
-    private final Map<String, Counter> replicaCalls = new ConcurrentHashMap<>();
+    private final Map<ReplicaStats, Counter> replicaCalls = new ConcurrentHashMap<>();
 
     public FanOutMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -44,9 +45,12 @@ public final class FanOutMetrics {
         shadows.increment();
     }
 
-    /** A call sent to one replica (first tries, fall-backs and hedges; not shadows): where the load went. */
-    void replicaCall(String index, int shard, String node) {
-        replicaCalls.computeIfAbsent(node + "/" + index + "/" + shard, k -> Counter.builder("quarry_coordinator_replica_calls_total")
+    /**
+     * A call sent to one replica (first tries, fall-backs and hedges; not shadows): where the load went. Keyed by the
+     * replica's {@link ReplicaStats} (one per node, index and shard), so the hot path builds no key.
+     */
+    void replicaCall(ReplicaStats replica, String index, int shard, String node) {
+        replicaCalls.computeIfAbsent(replica, k -> Counter.builder("quarry_coordinator_replica_calls_total")
                         .description("shard calls sent to one replica (first tries, fall-backs and hedges)")
                         .tags("index", index, "shard", Integer.toString(shard), "node", node)
                         .register(registry))

@@ -37,10 +37,19 @@ final class NodeLiveness implements AutoCloseable {
         this.address = address;
     }
 
+    /** How long a shard server waits for raft-meta to accept its first registration. */
+    static final Duration STARTUP_REGISTRATION_TIMEOUT = Duration.ofMinutes(2);
+
     /** Registers this node; returns the incarnation. */
     long register() {
-        return meta.submit(MetaCommand.newBuilder().setRegisterNode(RegisterNodeCommand.newBuilder()
-                .setId(nodeId).setAddress(address).setRole(NodeRole.SHARD)).build()).getIncarnation();
+        return register(null);
+    }
+
+    /** Registers this node, retrying for up to {@code timeout} (null: the client's call timeout); returns the incarnation. */
+    long register(Duration timeout) {
+        MetaCommand cmd = MetaCommand.newBuilder().setRegisterNode(RegisterNodeCommand.newBuilder()
+                .setId(nodeId).setAddress(address).setRole(NodeRole.SHARD)).build();
+        return (timeout == null ? meta.submit(cmd) : meta.submit(cmd, timeout)).getIncarnation();
     }
 
     /** Starts heartbeating; {@code onNewIncarnation} runs after a re-registration. */

@@ -96,8 +96,7 @@ public final class ShardNode implements AutoCloseable {
         meta = MetaClient.connect(config.metaAddresses());
         // --- liveness (issue 4): register, heartbeat, re-register when fenced ---
         liveness = new NodeLiveness(meta, config.nodeId(), address);
-        incarnation = dev.quarry.common.meta.StartupRetry.untilServed("register node " + config.nodeId(), liveness::register,
-                dev.quarry.common.meta.StartupRetry.DEFAULT_BUDGET);
+        incarnation = liveness.register(NodeLiveness.STARTUP_REGISTRATION_TIMEOUT); // waits for raft-meta if it is not serving yet
         liveness.start(incarnation, replicas, next -> {
             incarnation = next;
             reconciler.execute(() -> reconcile(watcher.current())); // report the replicas again

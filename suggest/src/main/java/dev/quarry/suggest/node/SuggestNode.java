@@ -123,13 +123,12 @@ public final class SuggestNode implements AutoCloseable {
      * replaced by registering again. Call once, after the HTTP server is up.
      */
     public void startLiveness(String nodeId, String address) {
-        java.util.function.LongSupplier register = () -> meta.submit(dev.quarry.proto.v1.MetaCommand.newBuilder()
+        dev.quarry.proto.v1.MetaCommand register = dev.quarry.proto.v1.MetaCommand.newBuilder()
                 .setRegisterNode(dev.quarry.proto.v1.RegisterNodeCommand.newBuilder().setId(nodeId).setAddress(address)
-                        .setRole(dev.quarry.proto.v1.NodeRole.SUGGEST)).build()).getIncarnation();
-        long incarnation = dev.quarry.common.meta.StartupRetry.untilServed("register suggest node " + nodeId, register::getAsLong,
-                dev.quarry.common.meta.StartupRetry.DEFAULT_BUDGET);
+                        .setRole(dev.quarry.proto.v1.NodeRole.SUGGEST)).build();
+        long incarnation = meta.submit(register, java.time.Duration.ofMinutes(2)).getIncarnation(); // waits for raft-meta at start-up
         heartbeater = dev.quarry.common.meta.Heartbeater.start(meta, nodeId, incarnation,
-                java.time.Duration.ofSeconds(1), List::of, old -> register.getAsLong());
+                java.time.Duration.ofSeconds(1), List::of, old -> meta.submit(register).getIncarnation());
     }
     /**
      * Graceful shutdown: stops heartbeating and marks this node down in raft-meta at once (instead of
