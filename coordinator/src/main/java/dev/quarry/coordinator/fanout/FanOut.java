@@ -101,9 +101,14 @@ public final class FanOut {
         return windows.computeIfAbsent(index + "/" + shard, k -> new LatencyWindow());
     }
 
+    /**
+     * Whether another replica may answer in its place. Not FAILED_PRECONDITION: a shard says that
+     * only about a pinned searcher (expired, or no longer its newest), and the caller decides how to
+     * re-pin; another replica's newest searcher would not match the statistics gathered from the pin.
+     */
     private static boolean retryable(Status s) {
         return switch (s.getCode()) {
-            case UNAVAILABLE, INTERNAL, UNKNOWN, FAILED_PRECONDITION, RESOURCE_EXHAUSTED, CANCELLED -> true;
+            case UNAVAILABLE, INTERNAL, UNKNOWN, RESOURCE_EXHAUSTED, CANCELLED -> true;
             default -> false;
         };
     }
@@ -129,6 +134,8 @@ public final class FanOut {
         private int next;
         private int outstanding;
         private ShardResult.Failure<T> lastFailure;
+        /** "node: CODE" of each failed attempt, for the final failure's description. */
+        private final List<String> failedAttempts = new ArrayList<>(2);
 
         Attempts(String index, Target target, ShardCall<T> call, java.util.function.Function<T, Feedback> feedback, Deadline deadline) {
             this.index = index;
@@ -232,14 +239,16 @@ public final class FanOut {
                     }
                     synchronized (Attempts.this) {
                         outstanding--;
-                        lastFailure = new ShardResult.Failure<>(shard, replica.nodeId(), s);
                         if (result.isDone()) {
                             return;
                         }
+                        failedAttempts.add(replica.nodeId() + ": " + s.getCode());
+                        lastFailure = new ShardResult.Failure<>(shard, replica.nodeId(), s);
                         if (retryable(s) && next < order.size() && !deadline.isExpired()) {
                             launchNext();
                         } else if (outstanding == 0) {
-                            result.complete(lastFailure);
+                            result.complete(failedAttempts.size() < 2 ? lastFailure : new ShardResult.Failure<>(shard, replica.nodeId(),
+                                    s.augmentDescription("replicas tried: " + String.join(", ", failedAttempts))));
                         }
                     }
                 }

@@ -32,6 +32,9 @@ public final class ShardChannels implements AutoCloseable {
                 // stub's own thread: running them on the event loop saves a thread hand-off per call
                 .directExecutor()
                 .maxInboundMessageSize(MAX_INBOUND_BYTES)
+                // FanOut retries on another replica and hedges itself; gRPC's own retry layer would
+                // only buffer every message for nothing
+                .disableRetry()
                 .build());
     }
 

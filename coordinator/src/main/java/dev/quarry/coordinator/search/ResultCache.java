@@ -77,7 +77,7 @@ public final class ResultCache {
                 return r;
             } catch (RuntimeException | Error e) {
                 cache.asMap().remove(key, mine);
-                mine.completeExceptionally(e);
+                mine.complete(null); // waiters run alone; not completed exceptionally, which Caffeine would log with a stack trace
                 throw e;
             }
         }
@@ -91,10 +91,10 @@ public final class ResultCache {
         } catch (TimeoutException e) {
             throw Status.DEADLINE_EXCEEDED.withDescription("search did not complete before the deadline").asRuntimeException();
         } catch (ExecutionException e) {
-            // the shared execution failed (maybe under another caller's shorter deadline): run this one alone
-            return execute.get();
+            r = null;
         }
-        return r;
+        // null: the shared execution failed (maybe under another caller's shorter deadline): run this one alone
+        return r != null ? r : execute.get();
     }
 
     /** The request minus what does not change the answer's content. */
