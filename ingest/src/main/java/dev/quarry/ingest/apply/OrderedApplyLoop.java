@@ -65,7 +65,10 @@ public final class OrderedApplyLoop implements AutoCloseable {
         p.put("auto.offset.reset", "earliest");
         p.put("isolation.level", "read_committed");
         p.put("max.poll.records", Integer.toString(maxPollRecords));
-        p.put("fetch.max.wait.ms", "50");
+        // a fetch returns as soon as a record arrives (fetch.min.bytes 1); this only bounds how long an
+        // idle partition's fetch waits at the broker: 20 empty fetches a second per replica cost the
+        // broker and every shard server CPU for nothing
+        p.put("fetch.max.wait.ms", "500");
         return p;
     }
 

@@ -119,7 +119,15 @@ public final class ShardReplica implements AutoCloseable {
     }
 
     public ShardQueryResponse query(ShardQueryRequest req, long timeoutMs) throws IOException, InterruptedException {
-        long t0 = System.nanoTime();
+        return query(req, timeoutMs, System.nanoTime());
+    }
+
+    /**
+     * A query whose service time started at {@code startedNanos} (before this call when the server did
+     * something for it first, such as an injected fault's delay, which a slow replica's heartbeat must show).
+     */
+    public ShardQueryResponse query(ShardQueryRequest req, long timeoutMs, long startedNanos) throws IOException, InterruptedException {
+        long t0 = startedNanos;
         try {
             awaitMinOffsets(req, timeoutMs);
             return searcher.query(req);

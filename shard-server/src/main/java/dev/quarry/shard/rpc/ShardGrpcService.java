@@ -6,6 +6,7 @@ import dev.quarry.proto.v1.GetResponse;
 import dev.quarry.proto.v1.WriteResult;
 import dev.quarry.shard.error.ShardException;
 import dev.quarry.shard.index.WriteOutcome;
+import dev.quarry.shard.replica.ShardReplica;
 import dev.quarry.proto.v1.CopyCommitRequest;
 import dev.quarry.proto.v1.FileChunk;
 import io.grpc.Context;
@@ -50,8 +51,9 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
     public void query(ShardQueryRequest req, StreamObserver<ShardQueryResponse> out) {
         respond(out, () -> {
             long t0 = System.nanoTime();
+            ShardReplica replica = replicas.require(req.getIndex(), req.getShard());
             faults.beforeQuery(req.getIndex(), req.getShard());
-            ShardQueryResponse r = replicas.require(req.getIndex(), req.getShard()).query(req, remainingMs());
+            ShardQueryResponse r = replica.query(req, remainingMs(), t0);
             return r.toBuilder().setQueueSize(inFlight.get()).setServiceMicros((System.nanoTime() - t0) / 1000).build();
         });
     }
