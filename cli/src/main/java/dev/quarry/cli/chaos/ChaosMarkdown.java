@@ -59,6 +59,7 @@ final class ChaosMarkdown {
         summaryRow(md, runs, "baseline p99 (ms)", r -> ms(RunFigures.baseline(r).map(PhaseStats::p99Ms).orElse(Double.NaN)));
         summaryRow(md, runs, "hot-phase p99 (ms)", r -> ms(RunFigures.hot(r).map(PhaseStats::p99Ms).orElse(Double.NaN)));
         summaryRow(md, runs, "hot / baseline p99", r -> ratio(RunFigures.hotToBaselineP99(r)));
+        summaryRow(md, runs, "faults-phase p99 (ms)", r -> ms(RunFigures.phase(r, "faults").map(PhaseStats::p99Ms).orElse(Double.NaN)));
         summaryRow(md, runs, "interactive queries", r -> Long.toString(RunFigures.total(r, PhaseStats::interactive)));
         summaryRow(md, runs, "interactive errors", r -> percent(RunFigures.interactiveErrorShare(r)));
         summaryRow(md, runs, "interactive shed", r -> percent(RunFigures.share(r, PhaseStats::interactiveShed, PhaseStats::interactive)));

@@ -57,6 +57,10 @@ public final class HotShardScenario {
     static final long WARM_P99_MS = 500;
     private static final Duration POLL = Duration.ofMillis(500);
     static final int WARM_MAX_S = 120;
+    static final int REHEARSAL_S = 20;
+    /** The injected latency, and the detector's threshold: well under it, so a replica slowed by it clearly counts as hot. */
+    static final long FAULT_LATENCY_MS = 50;
+    static final long HOT_LATENCY_MS = 30;
 
     /**
      * @param durationSec      length of the load
@@ -116,7 +120,7 @@ public final class HotShardScenario {
         // (heartbeats every second) keeps live nodes from being fenced, and still notices a killed one within seconds.
         l = l.withEnv(RoleKind.META, Map.of("QUARRY_META_LEASE_MS", Long.toString(LEASE_MS)));
         if (options.mitigations()) {
-            l = l.withEnv(RoleKind.META, Map.of("QUARRY_META_HOT_SHARDS", "on", "QUARRY_META_HOT_LATENCY_MS", "50",
+            l = l.withEnv(RoleKind.META, Map.of("QUARRY_META_HOT_SHARDS", "on", "QUARRY_META_HOT_LATENCY_MS", Long.toString(HOT_LATENCY_MS),
                     "QUARRY_META_HOT_APPLY_LAG", "400", "QUARRY_META_HOT_FOR_MS", Long.toString(hotForMs),
                     "QUARRY_META_COOL_FOR_MS", Long.toString(coolForMs)));
             l = l.withEnv(RoleKind.COORDINATOR, Map.of("QUARRY_CLIENT_RATES", "chaos-batch=" + options.batchRate() + ":" + options.batchRate(),
@@ -161,7 +165,8 @@ public final class HotShardScenario {
         ManagedChannel coord = NettyChannelBuilder.forTarget(layout.coordinator()).usePlaintext().build();
         MetaClient meta = MetaClient.connect(layout.metaAddresses());
         awaitSettled(coord, meta, schema.replicas() * schema.shards(), Duration.ofSeconds(180));
-        warmUp(coord, layout, queries, docs);
+        warmUp(coord, layout, queries, docs, hot);
+        awaitSettled(coord, meta, schema.replicas() * schema.shards(), Duration.ofSeconds(180)); // the rehearsal's lag drained
         Instant started = Instant.now();
         ClientLog log = new ClientLog(System.nanoTime());
         ChaosRun.MitigationStats mitigation;
@@ -197,16 +202,18 @@ public final class HotShardScenario {
     }
 
     /**
-     * The phases as they happened: the storm's start and end as recorded (a control call to a loaded cluster can make
+     * The phases as they happened: the storm's start, the first kill and the storm's end as recorded (a control call to a loaded cluster can make
      * a step late, and everything after it moves with it), the end where the load stopped.
      */
     private List<ChaosRun.Phase> actualPhases() {
         double stormStart = faults.stream().filter(f -> f.kind().equals("STORM_START")).mapToDouble(ChaosRun.FaultEvent::atSec).findFirst()
                 .orElse(timeline.hotStart());
+        double firstKill = faults.stream().filter(f -> f.kind().equals("KILL")).mapToDouble(ChaosRun.FaultEvent::atSec).findFirst()
+                .orElse(timeline.killReplicaAt());
         double stormEnd = faults.stream().filter(f -> f.kind().equals("STORM_END")).mapToDouble(ChaosRun.FaultEvent::atSec).findFirst()
                 .orElse(timeline.hotEnd());
         double end = Math.max(options.durationSec(), loadEndSec);
-        return HotShardTimeline.phases(stormStart, stormEnd, end);
+        return HotShardTimeline.phases(stormStart, firstKill, stormEnd, end);
     }
 
     /** Plays the timeline; returns what the mitigations did. */
@@ -229,9 +236,9 @@ public final class HotShardScenario {
         }
         String slowNode = hotReplicas.get(0).getNode();
         String killNode = hotReplicas.get(1).getNode();
-        retrying("inject latency", () -> setDelay(coord, slowNode, 50));
+        retrying("inject latency", () -> setDelay(coord, slowNode, FAULT_LATENCY_MS));
         PrometheusScrape slowFrom = PrometheusScrape.of("127.0.0.1", coordMetrics);
-        event(log, "LATENCY", slowNode, "50 ms added to every query of its replica of " + INDEX + "/" + HOT_SHARD);
+        event(log, "LATENCY", slowNode, FAULT_LATENCY_MS + " ms added to every query of its replica of " + INDEX + "/" + HOT_SHARD);
 
         progress.waitUntil(timeline.killReplicaAt());
         cluster.kill(killNode);
@@ -356,27 +363,45 @@ public final class HotShardScenario {
     }
 
     /**
-     * The same steady load before {@code t = 0}, not recorded, until the cluster serves it: eleven fresh JVMs compile
-     * their hot paths (on two cores that alone takes tens of seconds), which would otherwise be measured as the
-     * baseline. Warm means a 5 s window with at least 98% of the interactive queries answered and their p99 under
-     * {@value #WARM_P99_MS} ms; the warm-up lasts at least 15 s and gives up (and says so) after {@value #WARM_MAX_S} s.
+     * Load before {@code t = 0}, not recorded, so that what is measured is a running cluster rather than eleven fresh
+     * JVMs compiling their hot paths (on two cores that alone takes minutes of CPU): first the steady load until the
+     * cluster serves it, then a rehearsal of the storm and the batch flood ({@value #REHEARSAL_S} s, without faults),
+     * whose code paths (bulk apply, merges, shedding, hedging) would otherwise be compiled during the hot phase, then the
+     * steady load again until it is served as before. Served means a 5 s window with at least 98% of the interactive
+     * queries answered and their p99 under {@value #WARM_P99_MS} ms; each wait gives up (and says so) after
+     * {@value #WARM_MAX_S} s.
      */
-    private void warmUp(ManagedChannel coord, ClusterLayout layout, List<String> queries, List<LoadDriver.Doc> docs) throws InterruptedException {
-        out.println("warming up (steady load, not recorded) ...");
+    private void warmUp(ManagedChannel coord, ClusterLayout layout, List<String> queries, List<LoadDriver.Doc> docs,
+                        List<LoadDriver.Doc> hot) throws InterruptedException {
+        out.println("warming up (not recorded): steady load ...");
         ClientLog scratch = new ClientLog(System.nanoTime());
-        try (LoadDriver warm = new LoadDriver(coord, layout.kafkaBootstrap(), INDEX, scratch, queries, docs, docs)) {
+        try (LoadDriver warm = new LoadDriver(coord, layout.kafkaBootstrap(), INDEX, scratch, queries, docs, hot)) {
             warm.startSteady(options.interactiveQps(), options.writesPerSecond());
-            TimeUnit.SECONDS.sleep(10);
-            for (int s = 15; s <= WARM_MAX_S; s += 5) {
-                TimeUnit.SECONDS.sleep(5);
-                long from = scratch.now() - 5_000;
-                List<ClientLog.Query> window = scratch.queries().stream().filter(q -> q.tMillis() >= from).toList();
-                long[] lat = window.stream().filter(q -> q.outcome() == ClientLog.Outcome.OK).mapToLong(ClientLog.Query::latencyMicros).sorted().toArray();
-                double p99 = RunAnalysis.pct(lat, 0.99);
-                out.printf("  warm-up %3d s: %d of %d queries answered in the last 5 s, p99 %.0f ms%n", s, lat.length, window.size(), p99);
-                if (!window.isEmpty() && lat.length >= 0.98 * window.size() && p99 < WARM_P99_MS) {
-                    return;
-                }
+            untilServed(scratch);
+            out.printf("warming up (not recorded): rehearsing the storm (%.0f updates/s) and the batch flood for %d s ...%n",
+                    options.stormPerSecond(), REHEARSAL_S);
+            warm.startStorm(options.stormPerSecond());
+            warm.startFlood(options.floodClients());
+            TimeUnit.SECONDS.sleep(REHEARSAL_S);
+            warm.stopStorm();
+            warm.stopFlood();
+            out.println("warming up (not recorded): steady load again ...");
+            untilServed(scratch);
+        }
+    }
+
+    /** Waits (at least 15 s) until the last 5 s of {@code scratch} show the steady load served, or {@value #WARM_MAX_S} s passed. */
+    private void untilServed(ClientLog scratch) throws InterruptedException {
+        TimeUnit.SECONDS.sleep(10);
+        for (int s = 15; s <= WARM_MAX_S; s += 5) {
+            TimeUnit.SECONDS.sleep(5);
+            long from = scratch.now() - 5_000;
+            List<ClientLog.Query> window = scratch.queries().stream().filter(q -> q.interactive() && q.tMillis() >= from).toList();
+            long[] lat = window.stream().filter(q -> q.outcome() == ClientLog.Outcome.OK).mapToLong(ClientLog.Query::latencyMicros).sorted().toArray();
+            double p99 = RunAnalysis.pct(lat, 0.99);
+            out.printf("  warm-up %3d s: %d of %d queries answered in the last 5 s, p99 %.0f ms%n", s, lat.length, window.size(), p99);
+            if (!window.isEmpty() && lat.length >= 0.98 * window.size() && p99 < WARM_P99_MS) {
+                return;
             }
         }
         out.printf("  the cluster did not keep up with %.0f queries/s and %.0f writes/s within %d s; measuring anyway%n",

@@ -30,6 +30,11 @@ final class RunFigures {
                 .or(() -> stats.size() > 1 ? Optional.of(stats.get(1)) : Optional.empty());
     }
 
+    /** The phase of that name, if the run has one. */
+    static Optional<PhaseStats> phase(ChaosRun run, String name) {
+        return run.phaseStats().stream().filter(p -> p.phase().equals(name)).findFirst();
+    }
+
     /** Hot-phase p99 over baseline p99; NaN if either is unknown or the baseline is 0. */
     static double hotToBaselineP99(ChaosRun run) {
         double base = baseline(run).map(PhaseStats::p99Ms).orElse(Double.NaN);

@@ -29,10 +29,33 @@ public final class RoleProcesses {
     private static final String MAIN = "dev.quarry.cli.Quarry";
     private static final Path SETSID = Path.of("/usr/bin/setsid");
 
+    /**
+     * {@code QUARRY_CLUSTER_JIT}: {@code quick} compiles with C1 only ({@code -XX:TieredStopAtLevel=1}),
+     * {@code full} with C1 and C2, {@code auto} (default) quick on a machine of at most
+     * {@value #QUICK_JIT_MAX_CORES} cores. A local cluster is ten JVMs: on two cores their C2
+     * compilers kept the CPU busy for minutes after start, and the hot-shard scenario's baseline
+     * p50 / p99 went from 46 / 395 ms with C2 to 19 / 84 ms with C1 only. With a machine per process
+     * (the compose file), C2 pays off and is what the JVM does by default.
+     */
+    static final String JIT_ENV = "QUARRY_CLUSTER_JIT";
+    static final int QUICK_JIT_MAX_CORES = 4;
+
     private final ClusterDir dir;
+    private final List<String> jitOptions;
 
     public RoleProcesses(ClusterDir dir) {
         this.dir = dir;
+        this.jitOptions = jitOptions(System.getenv(JIT_ENV), Runtime.getRuntime().availableProcessors());
+    }
+
+    static List<String> jitOptions(String setting, int cores) {
+        String s = setting == null || setting.isBlank() ? "auto" : setting.strip().toLowerCase(java.util.Locale.ROOT);
+        return switch (s) {
+            case "quick" -> List.of("-XX:TieredStopAtLevel=1");
+            case "full" -> List.of();
+            case "auto" -> cores <= QUICK_JIT_MAX_CORES ? List.of("-XX:TieredStopAtLevel=1") : List.of();
+            default -> throw new IllegalArgumentException(JIT_ENV + " must be quick, full or auto, not '" + setting + "'");
+        };
     }
 
     /** How a stop went. */
@@ -48,6 +71,7 @@ public final class RoleProcesses {
         }
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(List.of("-Xmx" + role.heap(), "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED"));
+        cmd.addAll(jitOptions);
         if (Runtime.version().feature() >= 23) {
             cmd.add("--sun-misc-unsafe-memory-access=allow"); // Netty (gRPC, Ratis) on JDK 24+
         }
@@ -64,7 +88,7 @@ public final class RoleProcesses {
         env.putAll(role.env());
         Files.createDirectories(dir.log(role.name()).getParent());
         Files.writeString(dir.log(role.name()), "=== " + java.time.Instant.now() + " starting " + role.name() + ": quarry "
-                + role.kind().command() + " " + role.env() + "\n", StandardCharsets.UTF_8,
+                + role.kind().command() + " " + role.env() + (jitOptions.isEmpty() ? "" : " " + jitOptions) + "\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         Process p = pb.start();
         Files.createDirectories(dir.pidFile(role.name()).getParent());

@@ -44,11 +44,11 @@ public final class ChaosCommand {
         double interactiveQps;
         @Option(names = "--writes-per-second", defaultValue = "5", description = "steady synchronous writes per second (default ${DEFAULT-VALUE})")
         double writesPerSecond;
-        @Option(names = "--storm-rate", defaultValue = "600", description = "updates per second to the hot shard during the storm (default ${DEFAULT-VALUE})")
+        @Option(names = "--storm-rate", defaultValue = "250", description = "updates per second to the hot shard during the storm (default ${DEFAULT-VALUE})")
         double stormRate;
         @Option(names = "--flood-clients", defaultValue = "6", description = "closed-loop batch clients during the storm (default ${DEFAULT-VALUE})")
         int floodClients;
-        @Option(names = "--batch-rate", defaultValue = "10", description = "with mitigations: the batch client's admitted rate, per second (default ${DEFAULT-VALUE})")
+        @Option(names = "--batch-rate", defaultValue = "3", description = "with mitigations: the batch client's admitted rate, per second (default ${DEFAULT-VALUE})")
         double batchRate;
 
         @Override

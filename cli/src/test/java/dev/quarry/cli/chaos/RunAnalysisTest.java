@@ -7,7 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RunAnalysisTest {
-    private static final HotShardTimeline TIMELINE = new HotShardTimeline(40); // baseline [0,10) hot [10,30) recovery [30,40)
+    private static final HotShardTimeline TIMELINE = new HotShardTimeline(40); // baseline [0,10) hot [10,20) faults [20,30) recovery [30,40)
 
     @Test
     void percentilesAreNearestRankOverAnsweredInteractiveQueriesOfEachPhase() {
@@ -25,7 +25,7 @@ class RunAnalysisTest {
         List<ClientLog.AckedWrite> writes = List.of(new ClientLog.AckedWrite(100, "a", 1), new ClientLog.AckedWrite(31_000, "b", 2));
 
         List<ChaosRun.PhaseStats> ps = RunAnalysis.phaseStats(TIMELINE.phases(), qs, writes);
-        assertThat(ps).extracting(ChaosRun.PhaseStats::phase).containsExactly("baseline", "hot", "recovery");
+        assertThat(ps).extracting(ChaosRun.PhaseStats::phase).containsExactly("baseline", "hot", "faults", "recovery");
         ChaosRun.PhaseStats base = ps.get(0);
         assertThat(base.interactive()).isEqualTo(101);
         assertThat(base.interactiveShed()).isEqualTo(1);
@@ -39,7 +39,8 @@ class RunAnalysisTest {
         assertThat(hot.p99Ms()).isEqualTo(100.0);
         assertThat(hot.batchShed()).isEqualTo(1);
         assertThat(ps.get(2).p99Ms()).isNaN();
-        assertThat(ps.get(2).writesAcked()).isEqualTo(1);
+        assertThat(ps.get(3).p99Ms()).isNaN();
+        assertThat(ps.get(3).writesAcked()).isEqualTo(1);
     }
 
     @Test
@@ -69,8 +70,8 @@ class RunAnalysisTest {
     void timelineScalesWithTheDurationAndRefusesTooShortRuns() {
         HotShardTimeline t = new HotShardTimeline(300);
         assertThat(List.of(t.hotStart(), t.latencyAt(), t.killReplicaAt(), t.killMetaLeaderAt(), t.restartAt(), t.hotEnd()))
-                .containsExactly(75.0, 105.0, 135.0, 165.0, 195.0, 225.0);
-        assertThat(t.phases()).extracting(ChaosRun.Phase::endSec).containsExactly(75.0, 225.0, 300.0);
+                .containsExactly(75.0, 96.0, 150.0, 171.0, 195.0, 225.0);
+        assertThat(t.phases()).extracting(ChaosRun.Phase::endSec).containsExactly(75.0, 150.0, 225.0, 300.0);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new HotShardTimeline(20)).hasMessageContaining("at least 30");
     }
 
