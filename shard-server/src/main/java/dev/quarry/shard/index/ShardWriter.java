@@ -130,6 +130,8 @@ public final class ShardWriter implements RecordApplier, Closeable {
     private Future<?> inFlightCommit;
     /** Set by the commit thread when a commit failed; the apply thread then commits again at the next interval. */
     private volatile boolean commitFailed;
+    private volatile long tGateReleased;
+    private final String traceName;
 
     /** Confined to the apply thread. */
     private final Map<Integer, Long> applied = new HashMap<>();
@@ -152,6 +154,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
     public ShardWriter(String name, IndexSchema schema, Directory dir, Clock clock, long commitIntervalMs, long gcWindowMs,
                        java.util.function.Consumer<DeadLetter> deadLetters, MeterRegistry metrics, Tags tags) throws IOException {
         this.name = name;
+        this.traceName = name + "@" + tags.stream().filter(t -> t.getKey().equals("node")).map(t -> t.getValue()).findFirst().orElse("?");
         this.parser = new DocumentParser(schema);
         this.mapper = new DocumentMapper(schema);
         this.clock = clock;
@@ -204,7 +207,11 @@ public final class ShardWriter implements RecordApplier, Closeable {
                 ids.add(r.id());
             }
         }
+        long tEnter = System.nanoTime();
+        long cpu0 = FreshnessTrace.cpu();
         applyGate.lock();
+        long tGate = System.nanoTime();
+        Map<Integer, Long> first = FreshnessTrace.ON ? new HashMap<>() : null;
         try {
             versions.prefetch(ids);
             for (LogRecord r : batch) {
@@ -213,10 +220,19 @@ public final class ShardWriter implements RecordApplier, Closeable {
                     continue; // already applied (replay after a rewind)
                 }
                 applyOne(r);
+                if (first != null) {
+                    first.putIfAbsent(r.partition(), r.offset());
+                }
                 applied.put(r.partition(), r.offset() + 1);
             }
         } finally {
             applyGate.unlock();
+        }
+        if (FreshnessTrace.ON) {
+            StringBuilder sb = new StringBuilder("B ").append(traceName).append(' ').append(tEnter).append(' ').append(tGate).append(' ')
+                    .append(System.nanoTime()).append(' ').append(FreshnessTrace.cpu() - cpu0).append(' ').append(batch.size());
+            first.forEach((p, o) -> sb.append(' ').append(p).append(':').append(o).append('-').append(applied.get(p)));
+            FreshnessTrace.event(sb.toString());
         }
         if (!batch.isEmpty()) {
             refresher.changed();
@@ -320,10 +336,12 @@ public final class ShardWriter implements RecordApplier, Closeable {
      * thread that does not hold the apply gate.
      */
     public void refresh() throws IOException {
+        long tStart = System.nanoTime();
         refreshLock.lock();
         try {
             Checkpoint cp;
             applyGate.lock();
+            long tGate = System.nanoTime();
             try {
                 cp = new Checkpoint(applied);
                 versions.beforeRefresh();
@@ -331,9 +349,13 @@ public final class ShardWriter implements RecordApplier, Closeable {
                 applyGate.unlock();
             }
             long t0 = System.nanoTime();
+            long cpu0 = FreshnessTrace.cpu();
             searchers.maybeRefreshBlocking();
+            long t1 = System.nanoTime();
+            long cpu1 = FreshnessTrace.cpu();
             refreshTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
             applyGate.lock();
+            long t2 = System.nanoTime();
             try {
                 versions.afterRefresh();
             } finally {
@@ -344,6 +366,8 @@ public final class ShardWriter implements RecordApplier, Closeable {
                 visible = cp;
                 visibility.notifyAll();
             }
+            FreshnessTrace.event("R " + traceName + " " + tStart + " " + tGate + " " + t0 + " " + t1 + " " + (cpu1 - cpu0) + " " + t2 + " "
+                    + System.nanoTime() + " " + cp.nextOffsets().toString().replace(" ", ""));
         } finally {
             refreshLock.unlock();
         }
@@ -362,6 +386,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
 
     /** Commit thread: a commit holding exactly the writes applied when it took the gate (see the class comment). */
     private void periodicCommit() {
+        long tF0 = System.nanoTime();
         try {
             // Flushed without the gate, the buffered writes do not hold back the apply and refresh
             // threads: the commit below, under the gate, has only what was applied since to flush.
@@ -369,11 +394,14 @@ public final class ShardWriter implements RecordApplier, Closeable {
         } catch (IOException | RuntimeException e) {
             log.warn("[{}] flush before a commit failed (the commit flushes anyway): {}", name, e.toString());
         }
+        long tF1 = System.nanoTime();
         applyGate.lock(); // released by the commit's first fsync, or below if Lucene had nothing to fsync
+        long tG = System.nanoTime();
         Checkpoint cp = null;
         try {
             cp = new Checkpoint(applied);
             commitNow(cp, tombstoneCutoff());
+            FreshnessTrace.event("C " + traceName + " " + tF0 + " " + tF1 + " " + tG + " " + tGateReleased + " " + System.nanoTime());
         } catch (IOException | RuntimeException e) {
             log.error("[{}] commit at {} failed; retrying at the next commit interval", name, cp == null ? "?" : cp.nextOffsets(), e);
             commitFailed = true;
@@ -397,6 +425,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
         @Override
         public void sync(java.util.Collection<String> names) throws IOException {
             if (applyGate.isHeldByCurrentThread()) {
+                tGateReleased = System.nanoTime();
                 applyGate.unlock();
             }
             super.sync(names);
