@@ -82,7 +82,8 @@ import org.slf4j.LoggerFactory;
  * {@link #close} run on the apply loop's thread only (the {@code applied} map and the other
  * unguarded mutable fields are confined to it), except that the commit thread reads {@code applied}
  * and {@code maxTimestampMs}, and the refresh thread reads {@code applied} and switches the
- * {@link VersionLookup} generation, while holding {@code applyGate}, which the apply thread holds
+ * {@link VersionLookup} generation (the apply thread or the next refresh drops the generation a
+ * refresh made visible: the refresh publishes without taking the gate again), while holding {@code applyGate}, which the apply thread holds
  * whenever it changes them or uses the lookup. {@link #refresh} may run on any thread (the refresh
  * thread, or a test); {@code refreshLock} lets one run at a time. Lock order: {@code refreshLock},
  * then {@code applyGate}; no thread waits for {@code refreshLock} while holding the gate. The commit
@@ -117,13 +118,18 @@ public final class ShardWriter implements RecordApplier, Closeable {
     private final java.util.function.Consumer<DeadLetter> deadLetters;
     /**
      * Held by the apply thread while it applies a batch, by the commit thread from reading the offsets
-     * until the commit's first fsync, by a refresh while it reads the offsets (and again while it drops
-     * the old version generation). Fair, so a waiting refresh starts after at most one batch.
+     * until the commit's first fsync, by a refresh while it reads the offsets (only then: it publishes
+     * without waiting for the gate again). Fair, so a waiting refresh starts after at most one batch.
      */
     private final java.util.concurrent.locks.ReentrantLock applyGate = new java.util.concurrent.locks.ReentrantLock(true);
     /** One refresh at a time (the refresh thread, or a direct caller). */
     private final java.util.concurrent.locks.ReentrantLock refreshLock = new java.util.concurrent.locks.ReentrantLock();
     private final Refresher refresher;
+    /**
+     * Set by a refresh once its searcher is current; the holder of {@code applyGate} then drops the
+     * version generation that searcher reflects ({@link #dropRefreshedGeneration}).
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean refreshedGeneration = new java.util.concurrent.atomic.AtomicBoolean();
     /** Runs the periodic commits, one at a time (a single daemon thread). */
     private final ExecutorService committer;
     /** The last periodic commit started (apply thread). */
@@ -213,6 +219,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
         long tGate = System.nanoTime();
         Map<Integer, Long> first = FreshnessTrace.ON ? new HashMap<>() : null;
         try {
+            dropRefreshedGeneration();
             versions.prefetch(ids);
             for (LogRecord r : batch) {
                 Long next = applied.get(r.partition());
@@ -344,6 +351,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
             long tGate = System.nanoTime();
             try {
                 cp = new Checkpoint(applied);
+                dropRefreshedGeneration();
                 versions.beforeRefresh();
             } finally {
                 applyGate.unlock();
@@ -354,13 +362,8 @@ public final class ShardWriter implements RecordApplier, Closeable {
             long t1 = System.nanoTime();
             long cpu1 = FreshnessTrace.cpu();
             refreshTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-            applyGate.lock();
             long t2 = System.nanoTime();
-            try {
-                versions.afterRefresh();
-            } finally {
-                applyGate.unlock();
-            }
+            refreshedGeneration.set(true); // the writes before cp are in the current searcher: the lookup may drop them
             refreshListener.accept(cp);
             synchronized (visibility) {
                 visible = cp;
@@ -370,6 +373,18 @@ public final class ShardWriter implements RecordApplier, Closeable {
                     + System.nanoTime() + " " + cp.nextOffsets().toString().replace(" ", ""));
         } finally {
             refreshLock.unlock();
+        }
+    }
+
+    /**
+     * Lets the {@link VersionLookup} forget the generation the last refresh made visible, if it has
+     * not yet. Caller holds {@code applyGate}. Done here, by the next batch or the next refresh,
+     * rather than by the refresh itself: a refresh that took the gate again after its reopen waited
+     * for a whole batch or a commit's flush (up to 0.35 s measured) before it could publish.
+     */
+    private void dropRefreshedGeneration() {
+        if (refreshedGeneration.getAndSet(false)) {
+            versions.afterRefresh();
         }
     }
 
