@@ -1,6 +1,7 @@
 package dev.quarry.shard.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.quarry.ingest.apply.LogRecord;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Periodic commits run beside the apply thread: a commit stuck in fsync holds back neither writes
  * nor refreshes, and it holds exactly the writes its restart point covers, none applied while it
- * ran (so a restart replays those with the outcomes they had the first time).
+ * ran (so a restart replays those with the outcomes they had the first time), and it starts right
+ * after a refresh.
  */
 class ShardWriterCommitTest {
     private static final IndexSchema SCHEMA = IndexSchema.parse("{\"fields\": {\"name\": {\"type\": \"text\"}}, \"refresh_interval_ms\": 1000}");
@@ -113,6 +115,31 @@ class ShardWriterCommitTest {
         } finally {
             w.close();
         }
+    }
+
+    /**
+     * A periodic commit starts after the next refresh has published (that refresh has just flushed
+     * the buffered writes), not in the middle of one.
+     */
+    @Test
+    void aPeriodicCommitStartsAfterTheNextRefresh() throws Exception {
+        ByteBuffersDirectory dir = new ByteBuffersDirectory();
+        // No automatic refresh: the test runs the one the commit waits for.
+        ShardWriter w = new ShardWriter("test", IndexSchema.parse("{\"fields\": {\"name\": {\"type\": \"text\"}}, \"refresh_interval_ms\": 3600000}"),
+                dir, Clock.systemUTC(), 60_000, 600_000, dl -> { }, new SimpleMeterRegistry(), Tags.empty());
+        try {
+            w.apply(docs(0, 0, 10));
+            w.startPeriodicCommit();
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> lastCommitOffset(dir) == null);
+            w.refresh();
+            await().atMost(Duration.ofSeconds(10)).until(() -> "10".equals(lastCommitOffset(dir)));
+        } finally {
+            w.close();
+        }
+    }
+
+    private static String lastCommitOffset(Directory dir) throws IOException {
+        return DirectoryReader.listCommits(dir).getLast().getUserData().get("offset.0");
     }
 
     private static List<LogRecord> docs(int partition, int fromOffset, int toOffset) {
