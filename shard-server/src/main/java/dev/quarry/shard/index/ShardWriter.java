@@ -377,6 +377,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
             }
             FreshnessTrace.event("R " + traceName + " " + tStart + " " + tGate + " " + t0 + " " + t1 + " " + (cpu1 - cpu0) + " " + t2 + " "
                     + System.nanoTime() + " " + cp.nextOffsets().toString().replace(" ", ""));
+            publishedListener.accept(cp);
         } finally {
             refreshLock.unlock();
         }
@@ -591,6 +592,13 @@ public final class ShardWriter implements RecordApplier, Closeable {
     public void onRefresh(IoConsumer<Checkpoint> listener) {
         this.refreshListener = listener;
     }
+
+    /** Called on the refreshing thread after each refresh, once its checkpoint is published: housekeeping that must not delay it. */
+    public void onPublished(IoConsumer<Checkpoint> listener) {
+        this.publishedListener = listener;
+    }
+
+    private volatile IoConsumer<Checkpoint> publishedListener = cp -> { };
 
     /** A consumer that may throw {@link IOException}. */
     @FunctionalInterface
