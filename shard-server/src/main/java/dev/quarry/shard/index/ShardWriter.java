@@ -71,9 +71,10 @@ import org.slf4j.LoggerFactory;
  * must still hold exactly the writes its offsets cover (so that a restart replays the rest with the
  * same outcomes, stale or applied, as the first time). So the commit thread takes the
  * {@code applyGate} (held by the apply thread while it applies a batch), reads the offsets, and
- * starts the commit; Lucene freezes the commit's segments before it fsyncs any file, and the
- * first fsync ({@link GateReleasingDirectory}) opens the gate: writes and refreshes go on during
- * the fsyncs, which {@link IndexWriter} allows, and land in the next commit. Before it takes the
+ * starts the commit; Lucene fixes the commit's contents (it cuts over to new buffers) before it
+ * writes or fsyncs any file, and the first file written or fsynced ({@link GateReleasingDirectory})
+ * opens the gate: writes and refreshes go on during the commit's flush and fsyncs, which
+ * {@link IndexWriter} allows, and land in the next commit. Before it takes the
  * gate, the commit thread flushes the buffered writes to segments, so that under the gate the commit
  * flushes only the few applied since (a full buffer's flush took 0.3–0.7 s on a busy machine, and
  * the apply thread and the refresh waited for it). And a periodic commit first waits for the next
@@ -401,7 +402,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
      */
     public void commit() throws IOException {
         awaitInFlightCommit();
-        commitNow(new Checkpoint(applied), tombstoneCutoff());
+        commitNow(new Checkpoint(applied), tombstoneCutoff(), null);
         lastCommitMs = clock.millis();
         changedSinceCommit = false;
     }
@@ -449,12 +450,12 @@ public final class ShardWriter implements RecordApplier, Closeable {
             log.warn("[{}] flush before a commit failed (the commit flushes anyway): {}", name, e.toString());
         }
         long tF1 = System.nanoTime();
-        applyGate.lock(); // released by the commit's first fsync, or below if Lucene had nothing to fsync
+        applyGate.lock(); // released by the commit's first file write or fsync, or below if Lucene had nothing to write
         long tG = System.nanoTime();
         Checkpoint cp = null;
         try {
             cp = new Checkpoint(applied);
-            commitNow(cp, tombstoneCutoff());
+            commitNow(cp, tombstoneCutoff(), Thread.currentThread());
             FreshnessTrace.event("C " + traceName + " " + tF0 + " " + tF1 + " " + tG + " " + tGateReleased + " " + System.nanoTime());
         } catch (IOException | RuntimeException e) {
             log.error("[{}] commit at {} failed; retrying at the next commit interval", name, cp == null ? "?" : cp.nextOffsets(), e);
@@ -467,9 +468,15 @@ public final class ShardWriter implements RecordApplier, Closeable {
     }
 
     /**
-     * Opens the apply gate at the first fsync of a commit the commit thread runs. Lucene fsyncs a
-     * commit's files only once the commit's segments are fixed (it has to know which files to
-     * sync), so writes after that point cannot slip into this commit.
+     * Opens the apply gate at the first file a periodic commit writes or fsyncs inside
+     * {@link IndexWriter#commit}. The commit's full flush first cuts over to a new delete queue and
+     * marks every buffered segment for flushing, and only then writes any file; documents added after
+     * that cut-over go to new segments that a running full flush does not flush (Lucene holds their
+     * flushes back until it ends), so they cannot slip into this commit. (Opening the gate only at
+     * the first fsync kept it shut over the commit's flush, deletes and live-docs writes: 0.2–0.6 s
+     * measured on a busy machine, during which the apply thread and refreshes waited.) Only the
+     * thread in {@code commitReleasing} opens the gate: the apply thread holds it while it indexes,
+     * and may write files then (a full indexing buffer is flushed on the indexing thread).
      */
     private final class GateReleasingDirectory extends org.apache.lucene.store.FilterDirectory {
         GateReleasingDirectory(Directory in) {
@@ -477,21 +484,51 @@ public final class ShardWriter implements RecordApplier, Closeable {
         }
 
         @Override
+        public org.apache.lucene.store.IndexOutput createOutput(String name, org.apache.lucene.store.IOContext context) throws IOException {
+            openGateIfCommitting();
+            return super.createOutput(name, context);
+        }
+
+        @Override
+        public org.apache.lucene.store.IndexOutput createTempOutput(String prefix, String suffix, org.apache.lucene.store.IOContext context)
+                throws IOException {
+            openGateIfCommitting();
+            return super.createTempOutput(prefix, suffix, context);
+        }
+
+        @Override
         public void sync(java.util.Collection<String> names) throws IOException {
-            if (applyGate.isHeldByCurrentThread()) {
+            openGateIfCommitting();
+            super.sync(names);
+        }
+
+        private void openGateIfCommitting() {
+            if (commitReleasing == Thread.currentThread() && applyGate.isHeldByCurrentThread()) {
+                commitReleasing = null;
                 tGateReleased = System.nanoTime();
                 applyGate.unlock();
             }
-            super.sync(names);
         }
     }
 
-    /** Commits with {@code cp} as the restart point, holding exactly the writes {@code cp} covers (caller makes sure none are applied meanwhile). */
-    private void commitNow(Checkpoint cp, long tombstoneCutoff) throws IOException {
+    /** The commit thread while it is inside {@link IndexWriter#commit} holding the apply gate (see {@link GateReleasingDirectory}). */
+    private volatile Thread commitReleasing;
+
+    /**
+     * Commits with {@code cp} as the restart point, holding exactly the writes {@code cp} covers (caller makes sure none are
+     * applied meanwhile, or holds the apply gate and names itself in {@code gateHolder}: the gate is then opened once the
+     * commit's contents are fixed).
+     */
+    private void commitNow(Checkpoint cp, long tombstoneCutoff, Thread gateHolder) throws IOException {
         long t0 = System.nanoTime();
         purgeTombstones(tombstoneCutoff);
         writer.setLiveCommitData(cp.toCommitData().entrySet());
-        writer.commit();
+        commitReleasing = gateHolder; // only now: purgeTombstones may flush a full buffer, before the commit's cut-over
+        try {
+            writer.commit();
+        } finally {
+            commitReleasing = null;
+        }
         commitTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
     }
 

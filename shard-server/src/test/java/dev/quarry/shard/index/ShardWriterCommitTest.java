@@ -18,10 +18,13 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexFileNames;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FilterDirectory;
+import org.apache.lucene.store.IOContext;
+import org.apache.lucene.store.IndexOutput;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -133,6 +136,87 @@ class ShardWriterCommitTest {
             await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> lastCommitOffset(dir) == null);
             w.refresh();
             await().atMost(Duration.ofSeconds(10)).until(() -> "10".equals(lastCommitOffset(dir)));
+        } finally {
+            w.close();
+        }
+    }
+
+    /** Holds a commit-thread file creation until released; armed one at a time. */
+    private static final class PausingDirectory extends FilterDirectory {
+        volatile CountDownLatch reached;
+        volatile CountDownLatch resume;
+        /** The segment of the file last paused at; a new pause waits for a file of another segment. */
+        volatile String pausedSegment = "";
+
+        PausingDirectory(Directory in) {
+            super(in);
+        }
+
+        /** The next file the commit thread creates for a segment not paused at before waits for {@link #resume}. */
+        void arm() {
+            resume = new CountDownLatch(1);
+            reached = new CountDownLatch(1);
+        }
+
+        @Override
+        public IndexOutput createOutput(String name, IOContext context) throws IOException {
+            CountDownLatch r = reached;
+            String segment = IndexFileNames.parseSegmentName(name);
+            if (Thread.currentThread().getName().startsWith("commit-") && r != null && r.getCount() > 0 && !segment.equals(pausedSegment)) {
+                pausedSegment = segment;
+                r.countDown();
+                try {
+                    resume.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException(e);
+                }
+            }
+            return super.createOutput(name, context);
+        }
+    }
+
+    /**
+     * The apply gate opens as soon as the commit's contents are fixed (its first file write), not
+     * only at its first fsync: writes go on during the commit's own flush, and the commit still holds
+     * exactly the writes its offsets cover.
+     */
+    @Test
+    void writesGoOnDuringTheCommitsFlushAndStayOutOfIt() throws Exception {
+        PausingDirectory dir = new PausingDirectory(new ByteBuffersDirectory());
+        // No refresh at all, and a commit that waits at most 50 ms for one: the commit flushes the buffer itself.
+        IndexSchema noRefresh = IndexSchema.parse("{\"fields\": {\"name\": {\"type\": \"text\"}}, \"refresh_interval_ms\": 3600000}");
+        ShardWriter w = new ShardWriter("test", noRefresh, dir, Clock.systemUTC(), 50, 600_000, dl -> { }, new SimpleMeterRegistry(), Tags.empty());
+        ShardWriter writing = w;
+        try {
+            w.apply(docs(0, 0, 10));
+            dir.arm();
+            w.startPeriodicCommit();
+            assertThat(dir.reached.await(10, TimeUnit.SECONDS)).as("the flush before the commit started").isTrue();
+            w.apply(docs(0, 10, 15)); // buffered after that flush's cut-over: flushed by the commit itself, under the gate
+            CountDownLatch preFlush = dir.resume;
+            dir.arm();
+            preFlush.countDown();
+            assertThat(dir.reached.await(10, TimeUnit.SECONDS)).as("the commit is flushing (another segment)").isTrue();
+
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> writing.apply(docs(0, 15, 25)), "applying while the commit flushes");
+            dir.resume.countDown();
+            w.awaitPeriodicCommit();
+            assertThat(lastCommitOffset(dir)).isEqualTo("15");
+        } finally {
+            dir.resume.countDown();
+        }
+        w.crash();
+
+        w = new ShardWriter("test", noRefresh, dir, Clock.systemUTC(), 50, 600_000, dl -> { }, new SimpleMeterRegistry(), Tags.empty());
+        try {
+            assertThat(w.nextOffsets()).containsEntry(0, 15L);
+            IndexSearcher s = w.searchers().acquire();
+            try {
+                assertThat(s.getIndexReader().numDocs()).as("documents in the commit").isEqualTo(15);
+            } finally {
+                w.searchers().release(s);
+            }
         } finally {
             w.close();
         }
