@@ -86,10 +86,12 @@ import org.slf4j.LoggerFactory;
  * unguarded mutable fields are confined to it), except that the commit thread reads {@code applied}
  * and {@code maxTimestampMs}, and the refresh thread reads {@code applied} and switches the
  * {@link VersionLookup} generation (the apply thread or the next refresh drops the generation a
- * refresh made visible: the refresh publishes without taking the gate again), while holding {@code applyGate}, which the apply thread holds
- * whenever it changes them or uses the lookup. {@link #refresh} may run on any thread (the refresh
- * thread, or a test); {@code refreshLock} lets one run at a time. Lock order: {@code refreshLock},
- * then {@code applyGate}; no thread waits for {@code refreshLock} while holding the gate. The commit
+ * refresh made visible: the refresh publishes without taking the gate again), while holding
+ * {@code applyGate}, which the apply thread holds whenever it changes them or uses the lookup.
+ * {@link #refresh} may run on any thread (the refresh thread, or a test); {@code refreshLock} lets
+ * one run at a time, and keeps refreshes out while a periodic commit holds the gate. Lock order:
+ * {@code refreshLock}, then {@code applyGate}; no thread waits for {@code refreshLock} while holding
+ * the gate. The commit
  * thread reports failure through a volatile flag; at most one commit runs at a time (the apply thread
  * starts one only when the last is done, and waits for it before a synchronous commit or close).
  * {@link #visibleCheckpoint} and {@link #searchers} may be used from any thread: the checkpoint is an
@@ -450,7 +452,11 @@ public final class ShardWriter implements RecordApplier, Closeable {
             log.warn("[{}] flush before a commit failed (the commit flushes anyway): {}", name, e.toString());
         }
         long tF1 = System.nanoTime();
-        applyGate.lock(); // released by the commit's first file write or fsync, or below if Lucene had nothing to write
+        // Released by the commit's first file write or fsync, or below if Lucene had nothing to write. The refresh
+        // lock first: a refresh holds the writer's flush lock during its reopen, and a commit waiting for that lock
+        // while it held the gate held back the apply thread (0.38 s measured).
+        refreshLock.lock();
+        applyGate.lock();
         long tG = System.nanoTime();
         Checkpoint cp = null;
         try {
@@ -461,9 +467,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
             log.error("[{}] commit at {} failed; retrying at the next commit interval", name, cp == null ? "?" : cp.nextOffsets(), e);
             commitFailed = true;
         } finally {
-            if (applyGate.isHeldByCurrentThread()) {
-                applyGate.unlock();
-            }
+            openGates();
         }
     }
 
@@ -503,11 +507,21 @@ public final class ShardWriter implements RecordApplier, Closeable {
         }
 
         private void openGateIfCommitting() {
-            if (commitReleasing == Thread.currentThread() && applyGate.isHeldByCurrentThread()) {
+            if (commitReleasing == Thread.currentThread()) {
                 commitReleasing = null;
                 tGateReleased = System.nanoTime();
-                applyGate.unlock();
+                openGates();
             }
+        }
+    }
+
+    /** Commit thread: lets go of the apply gate and the refresh lock, if it holds them. */
+    private void openGates() {
+        if (applyGate.isHeldByCurrentThread()) {
+            applyGate.unlock();
+        }
+        if (refreshLock.isHeldByCurrentThread()) {
+            refreshLock.unlock();
         }
     }
 

@@ -161,12 +161,13 @@ class ShardWriterCommitTest {
         @Override
         public IndexOutput createOutput(String name, IOContext context) throws IOException {
             CountDownLatch r = reached;
+            CountDownLatch go = resume; // read before counting down: the test arms the next pause once this one is reached
             String segment = IndexFileNames.parseSegmentName(name);
             if (Thread.currentThread().getName().startsWith("commit-") && r != null && r.getCount() > 0 && !segment.equals(pausedSegment)) {
                 pausedSegment = segment;
                 r.countDown();
                 try {
-                    resume.await();
+                    go.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IOException(e);
