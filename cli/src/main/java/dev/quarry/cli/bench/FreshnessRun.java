@@ -63,16 +63,9 @@ final class FreshnessRun {
             try {
                 long deadline = Long.MAX_VALUE;
                 while (recorded[0] < n) {
-                    long tSent = System.nanoTime();
                     List<ReplicaStatus> reps = admin.withDeadlineAfter(10, TimeUnit.SECONDS)
                             .clusterStatus(ClusterStatusRequest.newBuilder().setIndex(index).setSkipFingerprint(true).build()).getReplicasList();
                     long now = System.nanoTime();
-                    StringBuilder tr = new StringBuilder("P ").append(tSent).append(' ').append(now);
-                    for (ReplicaStatus r : reps) {
-                        tr.append(' ').append(r.getShard()).append('@').append(r.getNode()).append('=')
-                                .append(new java.util.TreeMap<>(r.getCheckpoint().getNextOffsetsMap()).toString().replace(" ", ""));
-                    }
-                    dev.quarry.shard.index.FreshnessTrace.event(tr.toString());
                     if (reps.size() == replicas) {
                         Map<Integer, Long> min = new HashMap<>();
                         for (ReplicaStatus r : reps) {
@@ -103,49 +96,6 @@ final class FreshnessRun {
                 observerCpu[0] = threads.getCurrentThreadCpuTime();
             }
         }, "bench-freshness-observer");
-        dev.quarry.shard.index.FreshnessTrace.drain();
-        Map<String, Integer> samples = new ConcurrentHashMap<>();
-        Thread sampler = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                for (var info : threads.getThreadInfo(threads.getAllThreadIds(), 60)) {
-                    if (info == null) {
-                        continue;
-                    }
-                    String tn = info.getThreadName();
-                    String kind = tn.startsWith("refresh-") ? "refresh" : tn.startsWith("commit-") ? "commit" : tn.startsWith("apply-") ? "apply"
-                            : tn.startsWith("Lucene Merge") ? "merge" : null;
-                    if (kind == null) {
-                        continue;
-                    }
-                    StackTraceElement[] st = info.getStackTrace();
-                    StringBuilder sig = new StringBuilder(kind).append(' ').append(info.getThreadState());
-                    if (info.getLockName() != null) {
-                        sig.append(" on ").append(info.getLockName().replaceAll("@.*", "")).append(" owner=").append(info.getLockOwnerName());
-                    }
-                    int shown = 0;
-                    for (StackTraceElement e : st) {
-                        String c = e.getClassName();
-                        if (c.startsWith("java.lang.Thread") || c.startsWith("jdk.internal")) {
-                            continue;
-                        }
-                        sig.append(" | ").append(c.replaceAll("^.*\\.", "")).append('.').append(e.getMethodName());
-                        if (++shown == 12) {
-                            break;
-                        }
-                    }
-                    samples.merge(sig.toString(), 1, Integer::sum);
-                }
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "bench-sampler");
-        if (dev.quarry.shard.index.FreshnessTrace.ON) {
-            sampler.start();
-        }
-        Map<String, Long> cpuBefore = threadCpu(threads);
         long benchCpu0 = benchThreadsCpu(threads);
         observer.start();
         long intervalNanos = (long) (1e9 / rate);
@@ -160,7 +110,6 @@ final class FreshnessRun {
             boolean firstHalf = i < n / 2;
             producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), line.getBytes(StandardCharsets.UTF_8)), (md, ex) -> {
                 if (ex == null) {
-                    dev.quarry.shard.index.FreshnessTrace.event("A " + md.partition() + " " + md.offset() + " " + System.nanoTime());
                     acks.computeIfAbsent(md.partition(), p -> new ConcurrentLinkedQueue<>()).add(new Ack(md.offset(), System.nanoTime(), firstHalf));
                 }
             });
@@ -171,27 +120,8 @@ final class FreshnessRun {
         if (observerFailure.get() != null) {
             throw new IllegalStateException("freshness observer failed", observerFailure.get());
         }
-        if (dev.quarry.shard.index.FreshnessTrace.ON) {
-            sampler.interrupt();
-            sampler.join();
-            samples.forEach((k, v) -> dev.quarry.shard.index.FreshnessTrace.event("S " + v + " " + k));
-            Map<String, Long> cpuAfter = threadCpu(threads);
-            cpuAfter.forEach((k, v) -> dev.quarry.shard.index.FreshnessTrace.event("T " + (v - cpuBefore.getOrDefault(k, 0L)) + " " + k));
-            java.nio.file.Files.write(java.nio.file.Path.of(System.getProperty("quarry.trace.file", "/tmp/freshness-trace.txt")),
-                    dev.quarry.shard.index.FreshnessTrace.drain());
-        }
         double benchCpuCores = (benchThreadsCpu(threads) + observerCpu[0] - benchCpu0) / 1e9 / ((System.nanoTime() - start) / 1e9);
         return new Result(n / seconds, seconds, all, first, second, benchCpuCores);
-    }
-
-    private static Map<String, Long> threadCpu(ThreadMXBean threads) {
-        Map<String, Long> m = new HashMap<>();
-        for (var info : threads.getThreadInfo(threads.getAllThreadIds())) {
-            if (info != null) {
-                m.put(info.getThreadId() + ":" + info.getThreadName().replace(' ', '_'), Math.max(0, threads.getThreadCpuTime(info.getThreadId())));
-            }
-        }
-        return m;
     }
 
     /** CPU nanoseconds of the sending thread (this one) and the bench producer's I/O thread. */

@@ -123,7 +123,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
     private final java.util.function.Consumer<DeadLetter> deadLetters;
     /**
      * Held by the apply thread while it applies a batch, by the commit thread from reading the offsets
-     * until the commit's first fsync, by a refresh while it reads the offsets (only then: it publishes
+     * until the commit's first file write or fsync, by a refresh while it reads the offsets (only then: it publishes
      * without waiting for the gate again). Fair, so a waiting refresh starts after at most one batch.
      */
     private final java.util.concurrent.locks.ReentrantLock applyGate = new java.util.concurrent.locks.ReentrantLock(true);
@@ -141,8 +141,6 @@ public final class ShardWriter implements RecordApplier, Closeable {
     private Future<?> inFlightCommit;
     /** Set by the commit thread when a commit failed; the apply thread then commits again at the next interval. */
     private volatile boolean commitFailed;
-    private volatile long tGateReleased;
-    private final String traceName;
 
     /** Confined to the apply thread. */
     private final Map<Integer, Long> applied = new HashMap<>();
@@ -168,7 +166,6 @@ public final class ShardWriter implements RecordApplier, Closeable {
     public ShardWriter(String name, IndexSchema schema, Directory dir, Clock clock, long commitIntervalMs, long gcWindowMs,
                        java.util.function.Consumer<DeadLetter> deadLetters, MeterRegistry metrics, Tags tags) throws IOException {
         this.name = name;
-        this.traceName = name + "@" + tags.stream().filter(t -> t.getKey().equals("node")).map(t -> t.getValue()).findFirst().orElse("?");
         this.parser = new DocumentParser(schema);
         this.mapper = new DocumentMapper(schema);
         this.clock = clock;
@@ -221,11 +218,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
                 ids.add(r.id());
             }
         }
-        long tEnter = System.nanoTime();
-        long cpu0 = FreshnessTrace.cpu();
         applyGate.lock();
-        long tGate = System.nanoTime();
-        Map<Integer, Long> first = FreshnessTrace.ON ? new HashMap<>() : null;
         try {
             dropRefreshedGeneration();
             versions.prefetch(ids);
@@ -235,19 +228,10 @@ public final class ShardWriter implements RecordApplier, Closeable {
                     continue; // already applied (replay after a rewind)
                 }
                 applyOne(r);
-                if (first != null) {
-                    first.putIfAbsent(r.partition(), r.offset());
-                }
                 applied.put(r.partition(), r.offset() + 1);
             }
         } finally {
             applyGate.unlock();
-        }
-        if (FreshnessTrace.ON) {
-            StringBuilder sb = new StringBuilder("B ").append(traceName).append(' ').append(tEnter).append(' ').append(tGate).append(' ')
-                    .append(System.nanoTime()).append(' ').append(FreshnessTrace.cpu() - cpu0).append(' ').append(batch.size());
-            first.forEach((p, o) -> sb.append(' ').append(p).append(':').append(o).append('-').append(applied.get(p)));
-            FreshnessTrace.event(sb.toString());
         }
         if (!batch.isEmpty()) {
             refresher.changed();
@@ -351,12 +335,10 @@ public final class ShardWriter implements RecordApplier, Closeable {
      * thread that does not hold the apply gate.
      */
     public void refresh() throws IOException {
-        long tStart = System.nanoTime();
         refreshLock.lock();
         try {
             Checkpoint cp;
             applyGate.lock();
-            long tGate = System.nanoTime();
             try {
                 cp = new Checkpoint(applied);
                 dropRefreshedGeneration();
@@ -365,12 +347,8 @@ public final class ShardWriter implements RecordApplier, Closeable {
                 applyGate.unlock();
             }
             long t0 = System.nanoTime();
-            long cpu0 = FreshnessTrace.cpu();
             searchers.maybeRefreshBlocking();
-            long t1 = System.nanoTime();
-            long cpu1 = FreshnessTrace.cpu();
             refreshTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-            long t2 = System.nanoTime();
             refreshedGeneration.set(true); // the writes before cp are in the current searcher: the lookup may drop them
             refreshListener.accept(cp);
             synchronized (visibility) {
@@ -378,8 +356,6 @@ public final class ShardWriter implements RecordApplier, Closeable {
                 publications++;
                 visibility.notifyAll();
             }
-            FreshnessTrace.event("R " + traceName + " " + tStart + " " + tGate + " " + t0 + " " + t1 + " " + (cpu1 - cpu0) + " " + t2 + " "
-                    + System.nanoTime() + " " + cp.nextOffsets().toString().replace(" ", ""));
             publishedListener.accept(cp);
         } finally {
             refreshLock.unlock();
@@ -443,7 +419,6 @@ public final class ShardWriter implements RecordApplier, Closeable {
     /** Commit thread: a commit holding exactly the writes applied when it took the gate (see the class comment). */
     private void periodicCommit() {
         awaitNextPublication();
-        long tF0 = System.nanoTime();
         try {
             // Flushed without the gate, the buffered writes do not hold back the apply and refresh
             // threads: the commit below, under the gate, has only what was applied since to flush.
@@ -451,18 +426,15 @@ public final class ShardWriter implements RecordApplier, Closeable {
         } catch (IOException | RuntimeException e) {
             log.warn("[{}] flush before a commit failed (the commit flushes anyway): {}", name, e.toString());
         }
-        long tF1 = System.nanoTime();
         // Released by the commit's first file write or fsync, or below if Lucene had nothing to write. The refresh
         // lock first: a refresh holds the writer's flush lock during its reopen, and a commit waiting for that lock
         // while it held the gate held back the apply thread (0.38 s measured).
         refreshLock.lock();
         applyGate.lock();
-        long tG = System.nanoTime();
         Checkpoint cp = null;
         try {
             cp = new Checkpoint(applied);
             commitNow(cp, tombstoneCutoff(), Thread.currentThread());
-            FreshnessTrace.event("C " + traceName + " " + tF0 + " " + tF1 + " " + tG + " " + tGateReleased + " " + System.nanoTime());
         } catch (IOException | RuntimeException e) {
             log.error("[{}] commit at {} failed; retrying at the next commit interval", name, cp == null ? "?" : cp.nextOffsets(), e);
             commitFailed = true;
@@ -509,7 +481,6 @@ public final class ShardWriter implements RecordApplier, Closeable {
         private void openGateIfCommitting() {
             if (commitReleasing == Thread.currentThread()) {
                 commitReleasing = null;
-                tGateReleased = System.nanoTime();
                 openGates();
             }
         }
@@ -525,7 +496,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
         }
     }
 
-    /** The commit thread while it is inside {@link IndexWriter#commit} holding the apply gate (see {@link GateReleasingDirectory}). */
+    /** The commit thread while it is inside {@link IndexWriter#commit} holding the apply gate and the refresh lock (see {@link GateReleasingDirectory}). */
     private volatile Thread commitReleasing;
 
     /**
