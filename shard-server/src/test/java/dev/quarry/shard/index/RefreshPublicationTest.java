@@ -20,9 +20,6 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.store.ByteBuffersDirectory;
-import org.apache.lucene.store.FilterDirectory;
-import org.apache.lucene.store.IOContext;
-import org.apache.lucene.store.IndexOutput;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,34 +33,10 @@ class RefreshPublicationTest {
     /** No automatic refresh during the test: only the refreshes it runs itself. */
     private static final IndexSchema SCHEMA = IndexSchema.parse("{\"fields\": {\"name\": {\"type\": \"text\"}}, \"refresh_interval_ms\": 3600000}");
 
-    /** Holds the first file a given thread creates until released: a refresh paused in its flush. */
-    private static final class PausingDirectory extends FilterDirectory {
-        volatile String pausedThread = "";
-        final CountDownLatch paused = new CountDownLatch(1);
-        final CountDownLatch resume = new CountDownLatch(1);
-
-        PausingDirectory() {
-            super(new ByteBuffersDirectory());
-        }
-
-        @Override
-        public IndexOutput createOutput(String name, IOContext context) throws IOException {
-            if (Thread.currentThread().getName().equals(pausedThread) && paused.getCount() > 0) {
-                paused.countDown();
-                try {
-                    resume.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException(e);
-                }
-            }
-            return super.createOutput(name, context);
-        }
-    }
-
     @Test
     void aRefreshPublishesWhileABatchHoldsTheApplyGate() throws Exception {
-        PausingDirectory dir = new PausingDirectory();
+        PausingDirectory dir = new PausingDirectory(new ByteBuffersDirectory(), "test-refresh");
+        dir.arm();
         CountDownLatch batchInGate = new CountDownLatch(1);
         CountDownLatch releaseBatch = new CountDownLatch(1);
         // A bad record's dead letter is handed over while the batch holds the gate: it holds the gate as long as the test wants.
@@ -80,10 +53,9 @@ class RefreshPublicationTest {
         try {
             w.apply(docs(0, 10));
             AtomicReference<Throwable> failure = new AtomicReference<>();
-            dir.pausedThread = "test-refresh";
             refresh = new Thread(() -> run(w::refresh, failure), "test-refresh");
             refresh.start();
-            assertThat(dir.paused.await(10, TimeUnit.SECONDS)).as("the refresh read its offsets and is flushing").isTrue();
+            assertThat(dir.reached.await(10, TimeUnit.SECONDS)).as("the refresh read its offsets and is flushing").isTrue();
 
             List<LogRecord> bad = List.of(new LogRecord(0, 10, "bad", "{not json".getBytes(StandardCharsets.UTF_8), null, 1_000));
             batch = new Thread(() -> run(() -> w.apply(bad), failure), "test-batch");

@@ -18,13 +18,10 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexFileNames;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FilterDirectory;
-import org.apache.lucene.store.IOContext;
-import org.apache.lucene.store.IndexOutput;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -105,19 +102,7 @@ class ShardWriterCommitTest {
         }
         w.awaitPeriodicCommit();
         w.crash();
-
-        w = open(dir);
-        try {
-            assertThat(w.nextOffsets()).containsEntry(0, 10L);
-            IndexSearcher s = w.searchers().acquire();
-            try {
-                assertThat(s.getIndexReader().numDocs()).as("documents in the commit").isEqualTo(10);
-            } finally {
-                w.searchers().release(s);
-            }
-        } finally {
-            w.close();
-        }
+        assertRestartsAt(dir, 10);
     }
 
     /**
@@ -141,42 +126,6 @@ class ShardWriterCommitTest {
         }
     }
 
-    /** Holds a commit-thread file creation until released; armed one at a time. */
-    private static final class PausingDirectory extends FilterDirectory {
-        volatile CountDownLatch reached;
-        volatile CountDownLatch resume;
-        /** The segment of the file last paused at; a new pause waits for a file of another segment. */
-        volatile String pausedSegment = "";
-
-        PausingDirectory(Directory in) {
-            super(in);
-        }
-
-        /** The next file the commit thread creates for a segment not paused at before waits for {@link #resume}. */
-        void arm() {
-            resume = new CountDownLatch(1);
-            reached = new CountDownLatch(1);
-        }
-
-        @Override
-        public IndexOutput createOutput(String name, IOContext context) throws IOException {
-            CountDownLatch r = reached;
-            CountDownLatch go = resume; // read before counting down: the test arms the next pause once this one is reached
-            String segment = IndexFileNames.parseSegmentName(name);
-            if (Thread.currentThread().getName().startsWith("commit-") && r != null && r.getCount() > 0 && !segment.equals(pausedSegment)) {
-                pausedSegment = segment;
-                r.countDown();
-                try {
-                    go.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException(e);
-                }
-            }
-            return super.createOutput(name, context);
-        }
-    }
-
     /**
      * The apply gate opens as soon as the commit's contents are fixed (its first file write), not
      * only at its first fsync: writes go on during the commit's own flush, and the commit still holds
@@ -184,7 +133,7 @@ class ShardWriterCommitTest {
      */
     @Test
     void writesGoOnDuringTheCommitsFlushAndStayOutOfIt() throws Exception {
-        PausingDirectory dir = new PausingDirectory(new ByteBuffersDirectory());
+        PausingDirectory dir = new PausingDirectory(new ByteBuffersDirectory(), "commit-");
         // No refresh at all, and a commit that waits at most 50 ms for one: the commit flushes the buffer itself.
         IndexSchema noRefresh = IndexSchema.parse("{\"fields\": {\"name\": {\"type\": \"text\"}}, \"refresh_interval_ms\": 3600000}");
         ShardWriter w = new ShardWriter("test", noRefresh, dir, Clock.systemUTC(), 50, 600_000, dl -> { }, new SimpleMeterRegistry(), Tags.empty());
@@ -208,13 +157,17 @@ class ShardWriterCommitTest {
             dir.resume.countDown();
         }
         w.crash();
+        assertRestartsAt(dir, 15);
+    }
 
-        w = new ShardWriter("test", noRefresh, dir, Clock.systemUTC(), 50, 600_000, dl -> { }, new SimpleMeterRegistry(), Tags.empty());
+    /** A writer reopened on {@code dir} resumes at {@code offset} of partition 0 and holds the documents before it. */
+    private static void assertRestartsAt(Directory dir, long offset) throws IOException {
+        ShardWriter w = open(dir);
         try {
-            assertThat(w.nextOffsets()).containsEntry(0, 15L);
+            assertThat(w.nextOffsets()).containsEntry(0, offset);
             IndexSearcher s = w.searchers().acquire();
             try {
-                assertThat(s.getIndexReader().numDocs()).as("documents in the commit").isEqualTo(15);
+                assertThat(s.getIndexReader().numDocs()).as("documents in the commit").isEqualTo((int) offset);
             } finally {
                 w.searchers().release(s);
             }
