@@ -54,7 +54,12 @@ class ShardCrashIT {
             ManagedChannel ch = NettyChannelBuilder.forTarget(cluster.coordinatorAddress()).usePlaintext().build();
             try {
                 AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(ch);
-                await().atMost(Duration.ofSeconds(60)).until(() -> admin.clusterStatus(ClusterStatusRequest.getDefaultInstance()).getNodesCount() == 2);
+                try {
+                    await().atMost(Duration.ofSeconds(60)).until(() -> admin.clusterStatus(ClusterStatusRequest.getDefaultInstance()).getNodesCount() == 2);
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("the shard servers did not both register within 60 s; their logs end with:\n" + a.logTail(30)
+                            + "\n---\n" + b.logTail(30), e);
+                }
                 admin.createIndex(CreateIndexRequest.newBuilder().setName(INDEX).setSchemaJson(SCHEMA).build());
                 produceWhileKilling(cluster.kafkaBootstrap(), new ShardProcess[] {a, b}, new Random(20261128));
                 Map<Integer, String> want = oracleFingerprints(cluster.kafkaBootstrap());

@@ -31,6 +31,16 @@ final class ShardProcess implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /** The last lines of its log (for a failure message: the log lives in the test's temporary folder). */
+    String logTail(int lines) {
+        try {
+            List<String> all = java.nio.file.Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
     boolean alive() {
         return process != null && process.isAlive();
     }
