@@ -184,7 +184,7 @@ public final class HotShardScenario {
         List<ChaosRun.InvariantResult> invariants = new ArrayList<>();
         LogOracle oracle = LogOracle.read(layout.kafkaBootstrap(), INDEX, schema);
         invariants.add(Invariants.acknowledgedWrites(coord, INDEX, oracle, log.writes(), log.writeErrors()));
-        invariants.addAll(Invariants.replicas(coord, INDEX, oracle));
+        invariants.addAll(Invariants.replicas(coord, INDEX, oracle, 60_000));
         invariants.add(Invariants.metaPeers(Arrays.asList(layout.metaAddresses().split(",")), 30_000));
         if (options.mitigations()) { // without them, what clients saw is the comparison, not a promise
             invariants.add(Invariants.errorRate(phaseStats, log.errorsByStatus()));

@@ -37,8 +37,26 @@ final class Invariants {
 
     private Invariants() {}
 
-    /** Every replica of every shard reports the oracle's fingerprint (so replicas agree and hold exactly the log's final state). */
-    static List<ChaosRun.InvariantResult> replicas(ManagedChannel coordinator, String index, LogOracle oracle) {
+    /**
+     * Every replica's fingerprint against the oracle's, and the replicas of each shard against each other. A
+     * fingerprint is of the replica's current searcher, which shows its last applied writes only after its next
+     * refresh (up to a refresh interval, longer on a busy machine, after "lag 0"): so the comparison is repeated
+     * for up to {@code settleMs} until it holds; a replica that really differs still fails, with the last look.
+     */
+    static List<ChaosRun.InvariantResult> replicas(ManagedChannel coordinator, String index, LogOracle oracle, long settleMs) throws Exception {
+        List<List<ChaosRun.InvariantResult>> last = new ArrayList<>(List.of(List.of()));
+        long t0 = System.nanoTime();
+        Poll.until(java.time.Duration.ofMillis(settleMs), java.time.Duration.ofMillis(500), StatusRuntimeException.class, () -> {
+            List<ChaosRun.InvariantResult> r = replicasOnce(coordinator, index, oracle);
+            last.set(0, r);
+            return r.stream().allMatch(ChaosRun.InvariantResult::passed) ? java.util.Optional.of(true) : java.util.Optional.<Boolean>empty();
+        });
+        double waited = (System.nanoTime() - t0) / 1e9;
+        return waited < 1 ? last.get(0) : last.get(0).stream()
+                .map(r -> new ChaosRun.InvariantResult(r.name(), r.passed(), r.detail() + String.format(" (looked for %.0f s)", waited))).toList();
+    }
+
+    private static List<ChaosRun.InvariantResult> replicasOnce(ManagedChannel coordinator, String index, LogOracle oracle) {
         ClusterStatusResponse st = AdminServiceGrpc.newBlockingStub(coordinator).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .clusterStatus(ClusterStatusRequest.newBuilder().setIndex(index).build());
         Map<Integer, String> want = oracle.fingerprints();
