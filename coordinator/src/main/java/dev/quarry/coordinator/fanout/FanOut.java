@@ -134,8 +134,8 @@ public final class FanOut {
         private int next;
         private int outstanding;
         private ShardResult.Failure<T> lastFailure;
-        /** "node: CODE" of each failed attempt, for the final failure's description. */
-        private final List<String> failedAttempts = new ArrayList<>(2);
+        /** "node: CODE" of each failed attempt, for the final failure's description; null until one fails (most calls). */
+        private List<String> failedAttempts;
 
         Attempts(String index, Target target, ShardCall<T> call, java.util.function.Function<T, Feedback> feedback, Deadline deadline) {
             this.index = index;
@@ -241,6 +241,9 @@ public final class FanOut {
                         outstanding--;
                         if (result.isDone()) {
                             return;
+                        }
+                        if (failedAttempts == null) {
+                            failedAttempts = new ArrayList<>(2);
                         }
                         failedAttempts.add(replica.nodeId() + ": " + s.getCode());
                         lastFailure = new ShardResult.Failure<>(shard, replica.nodeId(), s);
