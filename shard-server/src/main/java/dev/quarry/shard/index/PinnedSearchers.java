@@ -16,7 +16,7 @@ import org.apache.lucene.search.SearcherManager;
  * phases of a GLOBAL query, or the pages of a cursor, read exactly one point-in-time view.
  * Built on Lucene's {@link SearcherLifetimeManager}; each recorded searcher also carries the
  * checkpoint (offsets) it reflects.
- * Thread-safety: {@link #recordCurrent} is called by the refreshing thread only; everything
+ * Thread-safety: {@link #recordCurrent} and {@link #record} are called by the refreshing thread only; everything
  * else is safe from any thread (concurrent maps, and the lifetime manager is thread-safe).
  */
 public final class PinnedSearchers implements Closeable {
@@ -48,6 +48,17 @@ public final class PinnedSearchers implements Closeable {
 
     /** Records the manager's current searcher as reflecting {@code checkpoint}; prunes old ones. */
     public void recordCurrent(Checkpoint checkpoint) throws IOException {
+        record(checkpoint);
+        prune();
+    }
+
+    /**
+     * Records the manager's current searcher as reflecting {@code checkpoint}, without pruning: a
+     * replica prunes after it has published the checkpoint, since closing a replaced searcher's
+     * segments (memory-mapped files; each close a handshake with every JVM thread) took up to 1.1 s on
+     * a busy machine, and before the publication it was freshness lag.
+     */
+    public void record(Checkpoint checkpoint) throws IOException {
         IndexSearcher s = searchers.acquire();
         try {
             long v = lifetimes.record(s);
@@ -60,7 +71,6 @@ public final class PinnedSearchers implements Closeable {
         } finally {
             searchers.release(s);
         }
-        prune();
     }
 
     /**

@@ -28,7 +28,9 @@ import org.apache.lucene.util.BytesRef;
  * Elasticsearch's {@code LiveVersionMap}: {@link #beforeRefresh} moves {@code current} to {@code old}
  * just before a refresh starts; the refresh's searcher reflects at least everything in {@code old}
  * (Lucene's reopened reader holds every write that completed before the reopen started), so
- * {@link #afterRefresh} drops {@code old} once that searcher is the current one. Writes applied while
+ * {@link #afterRefresh} drops {@code old} once that searcher is the current one (at the start of the
+ * next batch or refresh: keeping {@code old} longer is harmless, a newer write of an id is in
+ * {@code current}, which takes precedence). Writes applied while
  * the refresh runs land in the new {@code current} and stay until the next refresh has made them
  * visible. At any moment the searcher a lookup acquires is either the previous one (which misses at
  * most {@code old} and {@code current}) or the refreshed one (which misses at most {@code current}):
@@ -40,8 +42,8 @@ import org.apache.lucene.util.BytesRef;
  * load; {@link #stored} then answers from memory.
  *
  * <p>Thread-safety: not thread-safe; every call must hold the writer's apply gate (the apply thread
- * holds it for a whole batch, from {@link #prefetch} to the last {@link #record}; the refresh thread
- * holds it for {@link #beforeRefresh} and {@link #afterRefresh}), so the two generations and the
+ * holds it for a whole batch, from {@link #afterRefresh} and {@link #prefetch} to the last {@link #record};
+ * the refresh thread holds it for {@link #afterRefresh} and {@link #beforeRefresh}), so the two generations and the
  * prefetched answers never change in the middle of a batch.
  */
 final class VersionLookup {

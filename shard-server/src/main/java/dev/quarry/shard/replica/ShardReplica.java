@@ -59,7 +59,8 @@ public final class ShardReplica implements AutoCloseable {
         this.writer = writer;
         this.pinned = new PinnedSearchers(writer.searchers(), PINNED_SEARCHER_RETAIN_MS, clock);
         this.pinned.recordCurrent(writer.visibleCheckpoint());
-        writer.onRefresh(pinned::recordCurrent);
+        writer.onRefresh(pinned::record);
+        writer.onPublished(cp -> pinned.prune());
         this.searcher = new ShardSearcher(writer.searchers(), pinned, new QueryFactory(spec.schema()));
         this.loop = loop;
     }

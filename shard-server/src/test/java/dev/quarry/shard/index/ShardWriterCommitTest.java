@@ -1,6 +1,7 @@
 package dev.quarry.shard.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.quarry.ingest.apply.LogRecord;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Periodic commits run beside the apply thread: a commit stuck in fsync holds back neither writes
  * nor refreshes, and it holds exactly the writes its restart point covers, none applied while it
- * ran (so a restart replays those with the outcomes they had the first time).
+ * ran (so a restart replays those with the outcomes they had the first time), and it starts right
+ * after a refresh.
  */
 class ShardWriterCommitTest {
     private static final IndexSchema SCHEMA = IndexSchema.parse("{\"fields\": {\"name\": {\"type\": \"text\"}}, \"refresh_interval_ms\": 1000}");
@@ -100,19 +102,82 @@ class ShardWriterCommitTest {
         }
         w.awaitPeriodicCommit();
         w.crash();
+        assertRestartsAt(dir, 10);
+    }
 
-        w = open(dir);
+    /**
+     * A periodic commit starts after the next refresh has published (that refresh has just flushed
+     * the buffered writes), not in the middle of one.
+     */
+    @Test
+    void aPeriodicCommitStartsAfterTheNextRefresh() throws Exception {
+        ByteBuffersDirectory dir = new ByteBuffersDirectory();
+        // No automatic refresh: the test runs the one the commit waits for.
+        ShardWriter w = new ShardWriter("test", IndexSchema.parse("{\"fields\": {\"name\": {\"type\": \"text\"}}, \"refresh_interval_ms\": 3600000}"),
+                dir, Clock.systemUTC(), 60_000, 600_000, dl -> { }, new SimpleMeterRegistry(), Tags.empty());
         try {
-            assertThat(w.nextOffsets()).containsEntry(0, 10L);
+            w.apply(docs(0, 0, 10));
+            w.startPeriodicCommit();
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> lastCommitOffset(dir) == null);
+            w.refresh();
+            await().atMost(Duration.ofSeconds(10)).until(() -> "10".equals(lastCommitOffset(dir)));
+        } finally {
+            w.close();
+        }
+    }
+
+    /**
+     * The apply gate opens as soon as the commit's contents are fixed (its first file write), not
+     * only at its first fsync: writes go on during the commit's own flush, and the commit still holds
+     * exactly the writes its offsets cover.
+     */
+    @Test
+    void writesGoOnDuringTheCommitsFlushAndStayOutOfIt() throws Exception {
+        PausingDirectory dir = new PausingDirectory(new ByteBuffersDirectory(), "commit-");
+        // No refresh at all, and a commit that waits at most 50 ms for one: the commit flushes the buffer itself.
+        IndexSchema noRefresh = IndexSchema.parse("{\"fields\": {\"name\": {\"type\": \"text\"}}, \"refresh_interval_ms\": 3600000}");
+        ShardWriter w = new ShardWriter("test", noRefresh, dir, Clock.systemUTC(), 50, 600_000, dl -> { }, new SimpleMeterRegistry(), Tags.empty());
+        ShardWriter writing = w;
+        try {
+            w.apply(docs(0, 0, 10));
+            dir.arm();
+            w.startPeriodicCommit();
+            assertThat(dir.reached.await(10, TimeUnit.SECONDS)).as("the flush before the commit started").isTrue();
+            w.apply(docs(0, 10, 15)); // buffered after that flush's cut-over: flushed by the commit itself, under the gate
+            CountDownLatch preFlush = dir.resume;
+            dir.arm();
+            preFlush.countDown();
+            assertThat(dir.reached.await(10, TimeUnit.SECONDS)).as("the commit is flushing (another segment)").isTrue();
+
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> writing.apply(docs(0, 15, 25)), "applying while the commit flushes");
+            dir.resume.countDown();
+            w.awaitPeriodicCommit();
+            assertThat(lastCommitOffset(dir)).isEqualTo("15");
+        } finally {
+            dir.resume.countDown();
+        }
+        w.crash();
+        assertRestartsAt(dir, 15);
+    }
+
+    /** A writer reopened on {@code dir} resumes at {@code offset} of partition 0 and holds the documents before it. */
+    private static void assertRestartsAt(Directory dir, long offset) throws IOException {
+        ShardWriter w = open(dir);
+        try {
+            assertThat(w.nextOffsets()).containsEntry(0, offset);
             IndexSearcher s = w.searchers().acquire();
             try {
-                assertThat(s.getIndexReader().numDocs()).as("documents in the commit").isEqualTo(10);
+                assertThat(s.getIndexReader().numDocs()).as("documents in the commit").isEqualTo((int) offset);
             } finally {
                 w.searchers().release(s);
             }
         } finally {
             w.close();
         }
+    }
+
+    private static String lastCommitOffset(Directory dir) throws IOException {
+        return DirectoryReader.listCommits(dir).getLast().getUserData().get("offset.0");
     }
 
     private static List<LogRecord> docs(int partition, int fromOffset, int toOffset) {
