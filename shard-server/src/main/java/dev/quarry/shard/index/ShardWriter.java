@@ -56,14 +56,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Refreshes run beside the apply thread (on the apply thread, every record arriving during a
  * refresh of 0.2–1.5 s waited for it, and the freshness lag grew by that backlog). A refresh takes
- * the {@code applyGate} between two batches, reads the applied offsets and starts a new generation
- * of the {@link VersionLookup}, lets go of the gate and reopens the searcher while writes go on. The
- * reopened searcher holds every write applied before the reopen started (Lucene's NRT reopen
- * flushes everything indexed before it; Lucene's own {@code ControlledRealTimeReopenThread} relies
- * on the same: it reads the writer's sequence number before {@code maybeRefreshBlocking}), and
- * possibly some applied while it ran; the published checkpoint is the offsets read before, so it
- * never claims a write the searcher does not show (read-your-writes stays exact), and a write it
- * does not claim yet is claimed by the next refresh.
+ * the {@code applyGate} between two batches, reads the applied offsets, starts a new generation
+ * of the {@link VersionLookup} and starts the reopen; it lets go of the gate at the reopen's
+ * cut-over ({@link GateReleasingDirectory}), when Lucene has fixed which writes the new reader
+ * holds, and writes go on while the reopen flushes. So the reopened searcher holds exactly the
+ * writes applied before the offsets were read, and the published checkpoint names exactly what the
+ * searcher shows: never a write it does not show (read-your-writes), never a write it shows but does
+ * not name (a cursor's first page states the checkpoint its snapshot is at).
  *
  * <p>Periodic commits run on the writer's own commit thread: a commit fsyncs every file written
  * since the last one, merged segments included, which took 0.3–1.1 s on a busy 2-core machine,
@@ -71,15 +70,11 @@ import org.slf4j.LoggerFactory;
  * must still hold exactly the writes its offsets cover (so that a restart replays the rest with the
  * same outcomes, stale or applied, as the first time). So the commit thread takes the
  * {@code applyGate} (held by the apply thread while it applies a batch), reads the offsets, and
- * starts the commit; Lucene fixes the commit's contents (it cuts over to new buffers) before it
- * writes or fsyncs any file, and the first file written or fsynced ({@link GateReleasingDirectory})
- * opens the gate: writes and refreshes go on during the commit's flush and fsyncs, which
- * {@link IndexWriter} allows, and land in the next commit. Before it takes the
- * gate, the commit thread flushes the buffered writes to segments, so that under the gate the commit
- * flushes only the few applied since (a full buffer's flush took 0.3–0.7 s on a busy machine, and
- * the apply thread and the refresh waited for it). And a periodic commit first waits for the next
- * refresh to publish: that refresh has just flushed the buffer, so the commit's flushes are small and
- * do not run into a refresh's (both take the writer's flush lock).
+ * starts the commit; the commit's cut-over opens the gate ({@link GateReleasingDirectory}): writes
+ * go on during the commit's flush and fsyncs, which {@link IndexWriter} allows, and land in the next
+ * commit. A periodic commit first waits for the next refresh to publish: that refresh has just
+ * flushed the buffer, so the commit's flush is small, and refreshes wait for it (the commit holds
+ * the refresh lock until its flush is over; both take the writer's flush lock).
  *
  * <p>Thread-safety: {@link #apply}, {@link #tick}, {@link #commit}, {@link #nextOffsets} and
  * {@link #close} run on the apply loop's thread only (the {@code applied} map and the other
@@ -89,7 +84,7 @@ import org.slf4j.LoggerFactory;
  * refresh made visible: the refresh publishes without taking the gate again), while holding
  * {@code applyGate}, which the apply thread holds whenever it changes them or uses the lookup.
  * {@link #refresh} may run on any thread (the refresh thread, or a test); {@code refreshLock} lets
- * one run at a time, and keeps refreshes out while a periodic commit holds the gate. Lock order:
+ * one run at a time, and keeps refreshes out during a periodic commit's flush. Lock order:
  * {@code refreshLock}, then {@code applyGate}; no thread waits for {@code refreshLock} while holding
  * the gate. The commit
  * thread reports failure through a volatile flag; at most one commit runs at a time (the apply thread
@@ -331,23 +326,28 @@ public final class ShardWriter implements RecordApplier, Closeable {
 
     /**
      * Reopens the searcher and publishes the offsets applied when the reopen started: the searcher
-     * reflects at least those (see the class comment). Runs on the refresh thread; callable from any
+     * reflects exactly those (see the class comment). Runs on the refresh thread; callable from any
      * thread that does not hold the apply gate.
      */
     public void refresh() throws IOException {
         refreshLock.lock();
         try {
             Checkpoint cp;
-            applyGate.lock();
+            long t0;
+            applyGate.lock(); // released at the reopen's cut-over (see GateReleasingDirectory), or below when it writes nothing
             try {
                 cp = new Checkpoint(applied);
                 dropRefreshedGeneration();
                 versions.beforeRefresh();
+                t0 = System.nanoTime();
+                gateUntilCutOver = Thread.currentThread();
+                searchers.maybeRefreshBlocking();
             } finally {
-                applyGate.unlock();
+                gateUntilCutOver = null;
+                if (applyGate.isHeldByCurrentThread()) {
+                    applyGate.unlock();
+                }
             }
-            long t0 = System.nanoTime();
-            searchers.maybeRefreshBlocking();
             refreshTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
             refreshedGeneration.set(true); // the writes before cp are in the current searcher: the lookup may drop them
             refreshListener.accept(cp);
@@ -380,7 +380,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
      */
     public void commit() throws IOException {
         awaitInFlightCommit();
-        commitNow(new Checkpoint(applied), tombstoneCutoff(), null);
+        commitNow(new Checkpoint(applied), tombstoneCutoff(), false);
         lastCommitMs = clock.millis();
         changedSinceCommit = false;
     }
@@ -419,40 +419,48 @@ public final class ShardWriter implements RecordApplier, Closeable {
     /** Commit thread: a commit holding exactly the writes applied when it took the gate (see the class comment). */
     private void periodicCommit() {
         awaitNextPublication();
-        try {
-            // Flushed without the gate, the buffered writes do not hold back the apply and refresh
-            // threads: the commit below, under the gate, has only what was applied since to flush.
-            writer.flush();
-        } catch (IOException | RuntimeException e) {
-            log.warn("[{}] flush before a commit failed (the commit flushes anyway): {}", name, e.toString());
-        }
-        // Released by the commit's first file write or fsync, or below if Lucene had nothing to write. The refresh
-        // lock first: a refresh holds the writer's flush lock during its reopen, and a commit waiting for that lock
-        // while it held the gate held back the apply thread (0.38 s measured).
+        // The refresh lock first, released once the commit's flush is over: a refresh holds the apply gate until its
+        // reopen's cut-over, and one that waited for the writer's flush lock behind this commit's flush would hold
+        // back the apply thread meanwhile. The gate is released at the commit's cut-over.
         refreshLock.lock();
         applyGate.lock();
         Checkpoint cp = null;
         try {
             cp = new Checkpoint(applied);
-            commitNow(cp, tombstoneCutoff(), Thread.currentThread());
+            commitNow(cp, tombstoneCutoff(), true);
         } catch (IOException | RuntimeException e) {
             log.error("[{}] commit at {} failed; retrying at the next commit interval", name, cp == null ? "?" : cp.nextOffsets(), e);
             commitFailed = true;
         } finally {
-            openGates();
+            if (applyGate.isHeldByCurrentThread()) {
+                applyGate.unlock();
+            }
+            if (refreshLock.isHeldByCurrentThread()) {
+                refreshLock.unlock();
+            }
         }
     }
 
     /**
-     * Opens the apply gate at the first file a periodic commit writes or fsyncs inside
-     * {@link IndexWriter#commit}. The commit's full flush first cuts over to a new delete queue and
-     * marks every buffered segment for flushing, and only then writes any file; documents added after
-     * that cut-over go to new segments that a running full flush does not flush (Lucene holds their
-     * flushes back until it ends), so they cannot slip into this commit. (Opening the gate only at
-     * the first fsync kept it shut over the commit's flush, deletes and live-docs writes: 0.2–0.6 s
-     * measured on a busy machine, during which the apply thread and refreshes waited.) Only the
-     * thread in {@code commitReleasing} opens the gate: the apply thread holds it while it indexes,
-     * and may write files then (a full indexing buffer is flushed on the indexing thread).
+     * Lets go of the apply gate at the <em>cut-over</em> of a full flush: the first file that the
+     * thread in {@code gateUntilCutOver} (a refresh's reopen, or a periodic commit, inside
+     * {@link IndexWriter}) writes or fsyncs. A full flush ({@link IndexWriter#getReader} behind a
+     * reopen, or {@link IndexWriter#commit}) first swaps in a new delete queue and marks every buffered
+     * segment for flushing, and only then writes any file; documents and deletes after that cut-over go
+     * to new buffers that the running full flush neither flushes nor applies (Lucene holds their
+     * flushes back until it ends). So the reopened searcher, or the commit, holds exactly the writes
+     * applied before the gate was taken: a published checkpoint names exactly what its searcher shows
+     * (a checkpoint read before the reopen and a gate let go before it made the checkpoint only a
+     * lower bound: writes applied in between were visible but not claimed, and a cursor's oracle at
+     * that checkpoint missed them), and a commit's offsets are exactly its restart point. Holding the
+     * gate for the whole reopen or commit instead held back the apply thread for 0.2–0.6 s on a busy
+     * machine. Only the named thread lets go: the apply thread holds the gate while it indexes and may
+     * write files then (a full indexing buffer is flushed on the indexing thread), and merge threads
+     * write files at any time.
+     *
+     * <p>A periodic commit also holds the refresh lock until its first fsync ({@code refreshLockUntilSync}):
+     * the commit's flush is over by then, and a refresh that started earlier would wait for the
+     * writer's flush lock while holding the gate.
      */
     private final class GateReleasingDirectory extends org.apache.lucene.store.FilterDirectory {
         GateReleasingDirectory(Directory in) {
@@ -461,58 +469,63 @@ public final class ShardWriter implements RecordApplier, Closeable {
 
         @Override
         public org.apache.lucene.store.IndexOutput createOutput(String name, org.apache.lucene.store.IOContext context) throws IOException {
-            openGateIfCommitting();
+            releaseGateAtCutOver();
             return super.createOutput(name, context);
         }
 
         @Override
         public org.apache.lucene.store.IndexOutput createTempOutput(String prefix, String suffix, org.apache.lucene.store.IOContext context)
                 throws IOException {
-            openGateIfCommitting();
+            releaseGateAtCutOver();
             return super.createTempOutput(prefix, suffix, context);
         }
 
         @Override
         public void sync(java.util.Collection<String> names) throws IOException {
-            openGateIfCommitting();
+            releaseGateAtCutOver();
+            if (refreshLockUntilSync == Thread.currentThread()) {
+                refreshLockUntilSync = null;
+                refreshLock.unlock();
+            }
             super.sync(names);
         }
 
-        private void openGateIfCommitting() {
-            if (commitReleasing == Thread.currentThread()) {
-                commitReleasing = null;
-                openGates();
+        private void releaseGateAtCutOver() {
+            if (gateUntilCutOver == Thread.currentThread()) {
+                gateUntilCutOver = null;
+                applyGate.unlock();
             }
         }
     }
 
-    /** Commit thread: lets go of the apply gate and the refresh lock, if it holds them. */
-    private void openGates() {
-        if (applyGate.isHeldByCurrentThread()) {
-            applyGate.unlock();
-        }
-        if (refreshLock.isHeldByCurrentThread()) {
-            refreshLock.unlock();
-        }
-    }
-
-    /** The commit thread while it is inside {@link IndexWriter#commit} holding the apply gate and the refresh lock (see {@link GateReleasingDirectory}). */
-    private volatile Thread commitReleasing;
+    /**
+     * The thread inside {@link IndexWriter} that holds the apply gate until its full flush cuts over
+     * (see {@link GateReleasingDirectory}); set and cleared only by the gate's holder.
+     */
+    private volatile Thread gateUntilCutOver;
+    /** The commit thread inside {@link IndexWriter#commit} holding the refresh lock until its first fsync; set and cleared only by the lock's holder. */
+    private volatile Thread refreshLockUntilSync;
 
     /**
-     * Commits with {@code cp} as the restart point, holding exactly the writes {@code cp} covers (caller makes sure none are
-     * applied meanwhile, or holds the apply gate and names itself in {@code gateHolder}: the gate is then opened once the
-     * commit's contents are fixed).
+     * Commits with {@code cp} as the restart point, holding exactly the writes {@code cp} covers: either the caller makes sure
+     * none are applied meanwhile, or ({@code releaseEarly}) it holds the apply gate and the refresh lock, which are then let go
+     * of once the commit's contents are fixed and once its flush is over.
      */
-    private void commitNow(Checkpoint cp, long tombstoneCutoff, Thread gateHolder) throws IOException {
+    private void commitNow(Checkpoint cp, long tombstoneCutoff, boolean releaseEarly) throws IOException {
         long t0 = System.nanoTime();
         purgeTombstones(tombstoneCutoff);
         writer.setLiveCommitData(cp.toCommitData().entrySet());
-        commitReleasing = gateHolder; // only now: purgeTombstones may flush a full buffer, before the commit's cut-over
+        if (releaseEarly) { // only now: purgeTombstones may flush a full buffer, before the commit's cut-over
+            gateUntilCutOver = Thread.currentThread();
+            refreshLockUntilSync = Thread.currentThread();
+        }
         try {
             writer.commit();
         } finally {
-            commitReleasing = null;
+            if (releaseEarly) {
+                gateUntilCutOver = null;
+                refreshLockUntilSync = null;
+            }
         }
         commitTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
     }

@@ -26,8 +26,8 @@ import org.apache.lucene.util.BytesRef;
  *
  * <p>Refreshes run beside the apply thread, so the writes in memory come in two generations, as in
  * Elasticsearch's {@code LiveVersionMap}: {@link #beforeRefresh} moves {@code current} to {@code old}
- * just before a refresh starts; the refresh's searcher reflects at least everything in {@code old}
- * (Lucene's reopened reader holds every write that completed before the reopen started), so
+ * just before a refresh starts; the refresh's searcher reflects exactly everything up to {@code old}
+ * (the shard writer holds its apply gate until the reopen has cut over to new buffers), so
  * {@link #afterRefresh} drops {@code old} once that searcher is the current one (at the start of the
  * next batch or refresh: keeping {@code old} longer is harmless, a newer write of an id is in
  * {@code current}, which takes precedence). Writes applied while
