@@ -28,6 +28,7 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.NRTCachingDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +68,17 @@ public final class ShardReplica implements AutoCloseable {
 
     /** How long a replaced searcher stays available to pinned requests without a lease. */
     static final long PINNED_SEARCHER_RETAIN_MS = 10_000;
+    /**
+     * Segments a refresh flushes (up to this size) are written to memory, not to files, until a
+     * commit writes them out or a merge replaces them (Lucene's {@link NRTCachingDirectory}, Solr's
+     * default for the same reason): a replica refreshes every second, and each small segment cost
+     * file creation, memory-mapping and, once merged away, unmapping, which on a busy 2-core machine
+     * made a reopen take 0.3–0.4 s (p50) and closing replaced searchers up to 1.5 s. Measured with
+     * {@code quarry bench ingest}: reopen p50 0.20 s, p90 0.28 s; the refresh threads' CPU a third lower.
+     */
+    static final double NRT_CACHE_MAX_SEGMENT_MB = 4;
+    /** At most this much of a replica's flushed segments is held in memory; beyond it they go to files. */
+    static final double NRT_CACHE_MAX_MB = 48;
 
     /**
      * Opens (or creates) the replica's index under {@code dataDir} and starts applying from the
@@ -77,7 +89,7 @@ public final class ShardReplica implements AutoCloseable {
                                     MeterRegistry metrics) throws IOException {
         Path path = directoryOf(dataDir, spec);
         Files.createDirectories(path);
-        Directory dir = FSDirectory.open(path);
+        Directory dir = new NRTCachingDirectory(FSDirectory.open(path), NRT_CACHE_MAX_SEGMENT_MB, NRT_CACHE_MAX_MB);
         Tags tags = Tags.of("index", spec.index(), "shard", Integer.toString(spec.shard()), "node", nodeId);
         ShardWriter writer;
         try {
