@@ -1,5 +1,6 @@
 package dev.quarry.cli.bench;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quarry.ingest.json.Json;
 import dev.quarry.proto.v1.AdminServiceGrpc;
 import dev.quarry.proto.v1.ClusterStatusRequest;
@@ -21,7 +22,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Freshness lag: produces documents at a fixed rate and, <em>while producing</em>, polls the
+ * Freshness lag: produces new documents or updates ({@link Writes}) at a fixed rate and, <em>while producing</em>, polls the
  * cluster status every {@link #POLL_MS} ms; a document counts as searchable when every replica's
  * visible checkpoint covers its offset, and its lag is the time from the producer's acknowledgement
  * to the status answer that first showed it covered (an upper bound; the resolution is the poll
@@ -47,9 +48,23 @@ final class FreshnessRun {
 
     private record Ack(long offset, long nanos, boolean firstHalf) {}
 
+    /** What the run writes. */
+    enum Writes {
+        /** Documents under new ids (the corpus's documents, each id given a suffix): the kind of write the throughput run measured. */
+        NEW_DOCUMENTS("new documents"),
+        /** A change of existing documents (their downloads): each replaces a document, so it costs a delete in an older segment too. */
+        UPDATES("updates of existing documents");
+
+        final String label;
+
+        Writes(String label) {
+            this.label = label;
+        }
+    }
+
     private FreshnessRun() {}
 
-    static Result run(String index, String topic, List<String> lines, int n, Producer<byte[], byte[]> producer,
+    static Result run(String index, String topic, List<String> lines, int n, Writes writes, Producer<byte[], byte[]> producer,
                       AdminServiceGrpc.AdminServiceBlockingStub admin, int replicas, double rate) throws Exception {
         Map<Integer, Queue<Ack>> acks = new ConcurrentHashMap<>();
         Histogram all = new Histogram(3);
@@ -105,10 +120,9 @@ final class FreshnessRun {
             for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
                 LockSupport.parkNanos(wait);
             }
-            String line = lines.get(i).replace("\"downloads\": ", "\"downloads\": 1"); // a real change of every document
-            String id = Json.parse(line).get("id").asText();
+            byte[][] record = record(lines.get(i % lines.size()), writes, i);
             boolean firstHalf = i < n / 2;
-            producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), line.getBytes(StandardCharsets.UTF_8)), (md, ex) -> {
+            producer.send(new ProducerRecord<>(topic, record[0], record[1]), (md, ex) -> {
                 if (ex == null) {
                     acks.computeIfAbsent(md.partition(), p -> new ConcurrentLinkedQueue<>()).add(new Ack(md.offset(), System.nanoTime(), firstHalf));
                 }
@@ -122,6 +136,24 @@ final class FreshnessRun {
         }
         double benchCpuCores = (benchThreadsCpu(threads) + observerCpu[0] - benchCpu0) / 1e9 / ((System.nanoTime() - start) / 1e9);
         return new Result(n / seconds, seconds, all, first, second, benchCpuCores);
+    }
+
+    /**
+     * Key and value of the {@code i}-th write: a new document (the line's document under the id
+     * {@code <id>~f<i>}), or the line's document with a changed downloads count (past the last line the
+     * lines start again, and each is written again: a newer version).
+     */
+    static byte[][] record(String line, Writes writes, int i) throws java.io.IOException {
+        ObjectNode doc = (ObjectNode) Json.parse(line);
+        String id;
+        if (writes == Writes.NEW_DOCUMENTS) {
+            id = doc.get("id").asText() + "~f" + i;
+            doc.put("id", id);
+        } else {
+            id = doc.get("id").asText();
+            doc.put("downloads", doc.path("downloads").asLong() + 1 + i);
+        }
+        return new byte[][] {id.getBytes(StandardCharsets.UTF_8), Json.write(doc).getBytes(StandardCharsets.UTF_8)};
     }
 
     /** CPU nanoseconds of the sending thread (this one) and the bench producer's I/O thread. */

@@ -44,7 +44,9 @@ import org.apache.lucene.store.FSDirectory;
  *       beside a raw Lucene {@link IndexWriter} indexing the same documents with the same field
  *       mapping in the same run, with the ratios defined in {@link #printRatios};</li>
  *   <li>freshness: the lag from produce-acknowledged to searchable on all replicas while producing
- *       at half the measured rate ({@link FreshnessRun});</li>
+ *       at half the measured rate ({@link FreshnessRun}), once for new documents (the kind of write the
+ *       throughput run measured: the figure the target is about) and once for updates of existing
+ *       ones, each after the machine has gone quiet ({@link MachineQuiet});</li>
  *   <li>recovery: a new replica of shard 0 by peer file copy versus by replay from Kafka
  *       ({@link RecoveryRun}).</li>
  * </ol>
@@ -52,7 +54,7 @@ import org.apache.lucene.store.FSDirectory;
  */
 public final class IngestBench {
     /** Options; {@code docs} documents are taken from the start of {@code data}. */
-    public record Options(Path data, int docs, int freshnessDocs, boolean recovery, Path dir) {}
+    public record Options(Path data, int docs, int freshnessSeconds, boolean recovery, Path dir) {}
 
     private static final String INDEX = "bench";
     private static final int SHARDS = 2;
@@ -99,17 +101,23 @@ public final class IngestBench {
                 printEngineTimers(out, timers0, timers1, "during the throughput run");
 
                 double rate = docs.size() / seconds / 2;
-                int n = Math.min(o.freshnessDocs(), lines.size());
-                FreshnessRun.Result f = FreshnessRun.run(INDEX, Topics.docs(INDEX), lines, n, producer, admin, SHARDS * REPLICAS, rate);
-                out.printf("freshness: %,d updates at %,.0f docs/s (half the measured rate) for %.1f s, refresh interval 1000 ms;%n",
-                        f.lagMs().getTotalCount(), f.rate(), f.seconds());
-                out.printf("  acknowledged -> searchable on all replicas (status polled every %d ms, during production):%n", FreshnessRun.POLL_MS);
-                out.printf("  p50 %d ms, p99 %d ms, max %d ms (first half p99 %d ms, second half p99 %d ms)%n",
-                        f.lagMs().getValueAtPercentile(50), f.lagMs().getValueAtPercentile(99), f.lagMs().getMaxValue(),
-                        f.firstHalfMs().getValueAtPercentile(99), f.secondHalfMs().getValueAtPercentile(99));
-                out.printf("  the bench's own threads (sender, producer I/O, observer) used %.2f cores of %d%n", f.benchCpuCores(),
-                        os.getAvailableProcessors());
-                printEngineTimers(out, timers1, engineTimers(cluster), "during the freshness run");
+                Map<String, double[]> timersBefore = timers1;
+                for (FreshnessRun.Writes writes : FreshnessRun.Writes.values()) {
+                    MachineQuiet.await(os, out);
+                    timersBefore = engineTimers(cluster);
+                    ThreadCpu cpu0 = ThreadCpu.now();
+                    FreshnessRun.Result f = FreshnessRun.run(INDEX, Topics.docs(INDEX), lines, (int) Math.ceil(rate * o.freshnessSeconds()), writes,
+                            producer, admin, SHARDS * REPLICAS, rate);
+                    out.printf("freshness of %s: %,d at %,.0f docs/s (half the measured rate) for %.1f s, refresh interval 1000 ms;%n",
+                            writes.label, f.lagMs().getTotalCount(), f.rate(), f.seconds());
+                    out.printf("  acknowledged -> searchable on all replicas (status polled every %d ms, during production):%n", FreshnessRun.POLL_MS);
+                    out.printf("  p50 %d ms, p99 %d ms, max %d ms (first half p99 %d ms, second half p99 %d ms)%n",
+                            f.lagMs().getValueAtPercentile(50), f.lagMs().getValueAtPercentile(99), f.lagMs().getMaxValue(),
+                            f.firstHalfMs().getValueAtPercentile(99), f.secondHalfMs().getValueAtPercentile(99));
+                    out.printf("  the bench's own threads (sender, producer I/O, observer) used %.2f cores of %d; %s%n", f.benchCpuCores(),
+                            os.getAvailableProcessors(), ThreadCpu.now().coresSince(cpu0));
+                    printEngineTimers(out, timersBefore, engineTimers(cluster), "during this run");
+                }
 
                 if (o.recovery()) {
                     ReplicaSpec spec = new ReplicaSpec(INDEX, 0, schema, ShardLayout.partitionsOf(0, SHARDS, schema.partitions()));

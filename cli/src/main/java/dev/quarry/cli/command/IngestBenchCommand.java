@@ -22,18 +22,22 @@ public final class IngestBenchCommand implements Callable<Integer> {
     @Option(names = "--docs", defaultValue = "100000", description = "documents for the throughput run (default ${DEFAULT-VALUE})")
     int docs;
 
-    @Option(names = "--freshness-docs", defaultValue = "5000", description = "documents for the freshness run (default ${DEFAULT-VALUE})")
-    int freshnessDocs;
+    @Option(names = "--freshness-seconds", defaultValue = "20",
+            description = "length of the freshness run at half the measured rate (default ${DEFAULT-VALUE}); it starts once the machine is quiet")
+    int freshnessSeconds;
 
     @Option(names = "--skip-recovery", description = "do not time a new replica of shard 0 by peer file copy versus replay from Kafka")
     boolean skipRecovery;
 
     @Override
     public Integer call() throws Exception {
+        if (docs <= 0 || freshnessSeconds <= 0) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--docs and --freshness-seconds must be positive");
+        }
         Path dir = Files.createTempDirectory("quarry-bench-ingest");
         List<String> lines = JsonLines.readAll(data);
         try {
-            IngestBench.run(new IngestBench.Options(data, docs, freshnessDocs, !skipRecovery, dir), lines, System.out);
+            IngestBench.run(new IngestBench.Options(data, docs, freshnessSeconds, !skipRecovery, dir), lines, System.out);
         } finally {
             try (var walk = Files.walk(dir)) {
                 walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
