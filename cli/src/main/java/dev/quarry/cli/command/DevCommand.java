@@ -37,6 +37,10 @@ public final class DevCommand implements Callable<Integer> {
             "another cluster; the addresses are printed (pass them to other commands with --coordinator, --metrics-url ...)"})
     boolean ephemeralPorts;
 
+    @Option(names = "--no-in-process", description = {"the coordinator reaches the shard servers over loopback TCP, as across processes, instead of",
+            "gRPC's in-process transport (same services and semantics; for comparisons)"})
+    boolean noInProcess;
+
     @Option(names = "--no-colocated", description = "always fan out per shard and phase, even when a shard server holds every shard (for comparisons)")
     boolean noColocated;
 
@@ -54,7 +58,7 @@ public final class DevCommand implements Callable<Integer> {
         if (ephemeralPorts) {
             builder.ephemeralPorts();
         }
-        DevCluster cluster = builder.dataDir(dir).host(host).shardServers(shardServers)
+        DevCluster cluster = builder.dataDir(dir).host(host).shardServers(shardServers).inProcessShards(!noInProcess)
                 .admission(admission.toConfig()).search(dev.quarry.coordinator.SearchOptions.DEFAULTS.withColocated(!noColocated)).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
