@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The coordinator's colocated path: on two shard servers that each hold a replica of all four
  * shards, a search is one SearchLocal call (one fan-out round), ranks and scores exactly as one
  * Lucene index, and a late shard is still named (in shard_failures with allow_partial, in the
- * status without).
+ * status without). As in {@code quarry dev}, the coordinator reaches the shard servers of its JVM over
+ * gRPC's in-process transport.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -59,7 +60,7 @@ class ColocatedSearchIT {
     @BeforeAll
     void startCluster(@TempDir Path dir) throws Exception {
         System.setProperty(FaultHook.PROPERTY, "true");
-        cluster = DevCluster.builder().dataDir(dir).ephemeralPorts().shardServers(2).start();
+        cluster = DevCluster.builder().dataDir(dir).ephemeralPorts().shardServers(2).inProcessShards(true).start(); // as `quarry dev`
         channel = NettyChannelBuilder.forTarget(cluster.coordinatorAddress()).usePlaintext().build();
         search = SearchServiceGrpc.newBlockingStub(channel);
         admin = AdminServiceGrpc.newBlockingStub(channel);

@@ -33,6 +33,14 @@ public final class DevCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind (default ${DEFAULT-VALUE})")
     String host;
 
+    @Option(names = "--ephemeral-ports", description = {"bind every role to a free port instead of the documented dev ports, to run beside",
+            "another cluster; the addresses are printed (pass them to other commands with --coordinator, --metrics-url ...)"})
+    boolean ephemeralPorts;
+
+    @Option(names = "--no-in-process", description = {"the coordinator reaches the shard servers over loopback TCP, as across processes, instead of",
+            "gRPC's in-process transport (same services and semantics; for comparisons)"})
+    boolean noInProcess;
+
     @Option(names = "--no-colocated", description = "always fan out per shard and phase, even when a shard server holds every shard (for comparisons)")
     boolean noColocated;
 
@@ -46,7 +54,11 @@ public final class DevCommand implements Callable<Integer> {
             deleteTree(dir);
         }
         System.out.println("starting Quarry dev cluster in " + dir.toAbsolutePath() + " ...");
-        DevCluster cluster = DevCluster.builder().dataDir(dir).host(host).shardServers(shardServers)
+        DevCluster.Builder builder = DevCluster.builder();
+        if (ephemeralPorts) {
+            builder.ephemeralPorts();
+        }
+        DevCluster cluster = builder.dataDir(dir).host(host).shardServers(shardServers).inProcessShards(!noInProcess)
                 .admission(admission.toConfig()).search(dev.quarry.coordinator.SearchOptions.DEFAULTS.withColocated(!noColocated)).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

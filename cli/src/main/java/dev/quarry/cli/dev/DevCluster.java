@@ -62,7 +62,7 @@ public final class DevCluster implements AutoCloseable {
                     kafka.bootstrap(), metaAddress(), new ReplicaOptions(b.commitIntervalMs, ReplicaOptions.DEFAULT_TOMBSTONE_GC_WINDOW_MS),
                     ShardNodeConfig.DEFAULT_MAX_POLL_RECORDS);
             shardConfigs.add(cfg);
-            shards.add(ShardNode.start(cfg, metrics));
+            shards.add(ShardNode.start(cfg, metrics, b.inProcessShards));
         }
         coordinator = CoordinatorServer.start(new CoordinatorConfig(b.host, b.coordinatorPort, kafka.bootstrap(), metaAddress(), (short) 1)
                 .withAdmission(b.admission).withSearch(b.search), metrics);
@@ -116,7 +116,7 @@ public final class DevCluster implements AutoCloseable {
     /** Starts shard server {@code i} again on its data directory (and a new port when ephemeral). */
     public void startShard(int i) throws IOException {
         if (shards.get(i) == null) {
-            shards.set(i, ShardNode.start(shardConfigs.get(i), metrics));
+            shards.set(i, ShardNode.start(shardConfigs.get(i), metrics, b.inProcessShards));
         }
     }
 
@@ -127,7 +127,7 @@ public final class DevCluster implements AutoCloseable {
                 kafka.bootstrap(), metaAddress(), new ReplicaOptions(b.commitIntervalMs, ReplicaOptions.DEFAULT_TOMBSTONE_GC_WINDOW_MS),
                 ShardNodeConfig.DEFAULT_MAX_POLL_RECORDS);
         shardConfigs.add(cfg);
-        shards.add(ShardNode.start(cfg, metrics));
+        shards.add(ShardNode.start(cfg, metrics, b.inProcessShards));
         return i;
     }
 
@@ -175,6 +175,7 @@ public final class DevCluster implements AutoCloseable {
         private int coordinatorPort = 7400;
         private int suggestPort = 7600;
         private int shardServers = 2;
+        private boolean inProcessShards;
         private long commitIntervalMs = ReplicaOptions.DEFAULT_COMMIT_INTERVAL_MS;
         private AdmissionConfig admission = AdmissionConfig.defaults();
         private dev.quarry.coordinator.SearchOptions search = dev.quarry.coordinator.SearchOptions.DEFAULTS;
@@ -200,6 +201,15 @@ public final class DevCluster implements AutoCloseable {
                 throw new IllegalArgumentException("shard servers must not be negative");
             }
             this.shardServers = n;
+            return this;
+        }
+
+        /**
+         * Whether the shard servers also serve in-process, so that the coordinator of this JVM reaches
+         * them over gRPC's in-process transport instead of loopback TCP (same services; off by default).
+         */
+        public Builder inProcessShards(boolean on) {
+            this.inProcessShards = on;
             return this;
         }
 

@@ -1,6 +1,7 @@
 package dev.quarry.coordinator.fanout;
 
 import dev.quarry.proto.v1.ShardServiceGrpc;
+import dev.quarry.common.rpc.InProcessEndpoints;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import java.util.Map;
@@ -9,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One gRPC channel per shard-server address, created on first use and kept (channels reconnect by
- * themselves). Thread-safety: a concurrent map; channels and stubs are thread-safe.
+ * themselves). A shard server running in this JVM that serves in-process ({@link InProcessEndpoints})
+ * is reached over gRPC's in-process transport, any other over the network. Thread-safety: a concurrent map; channels and stubs are thread-safe.
  */
 public final class ShardChannels implements AutoCloseable {
     /** Shard answers carry sources; a page of large documents can exceed gRPC's 4 MiB default. */
@@ -26,7 +28,7 @@ public final class ShardChannels implements AutoCloseable {
     }
 
     private ManagedChannel channel(String address) {
-        return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a)
+        return channels.computeIfAbsent(address, a -> InProcessEndpoints.channel(a).orElseGet(() -> NettyChannelBuilder.forTarget(a)
                 .usePlaintext()
                 // answers are handed to light callbacks (FanOut completes a future) or to a blocking
                 // stub's own thread: running them on the event loop saves a thread hand-off per call
@@ -35,7 +37,7 @@ public final class ShardChannels implements AutoCloseable {
                 // FanOut retries on another replica and hedges itself; gRPC's own retry layer would
                 // only buffer every message for nothing
                 .disableRetry()
-                .build());
+                .build()));
     }
 
     @Override

@@ -19,7 +19,8 @@ import javax.crypto.spec.SecretKeySpec;
  * checks the signature (constant time), the format, the index and the request it continues; any
  * failure is INVALID_ARGUMENT without saying more than which check failed. Coordinators that
  * serve one cluster must share the secret (see {@code CoordinatorConfig}).
- * Thread-safety: immutable; a {@link Mac} is made per call.
+ * Thread-safety: immutable; each call works on its own clone of a keyed {@link Mac} (and SHA-256
+ * digest) made once, which spares the provider look-up and key set-up per cursor.
  */
 public final class CursorCodec {
     static final int FORMAT = 1;
@@ -28,13 +29,19 @@ public final class CursorCodec {
     /** Cursors longer than this are refused before any decoding (a shard pin is ~40 bytes). */
     static final int MAX_CHARS = 16_384;
 
+    /** SHA-256, never used itself: only cloned. */
+    private static final MessageDigest SHA256 = sha256();
+
     private final SecretKeySpec key;
+    /** HmacSHA256 keyed with the secret, never used itself: only cloned. */
+    private final Mac keyedMac;
 
     public CursorCodec(byte[] secret) {
         if (secret.length < 16) {
             throw new IllegalArgumentException("cursor secret must be at least 16 bytes");
         }
         this.key = new SecretKeySpec(secret.clone(), "HmacSHA256");
+        this.keyedMac = newMac(key);
     }
 
     public String encode(CursorState state) {
@@ -90,20 +97,40 @@ public final class CursorCodec {
                 .addAllFields(List.copyOf(new java.util.TreeSet<>(req.getFieldsList())))
                 .setScoring(req.getScoring())
                 .build();
+        MessageDigest digest;
         try {
-            return ByteString.copyFrom(MessageDigest.getInstance("SHA-256").digest(normalized.toByteArray()));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+            digest = (MessageDigest) SHA256.clone();
+        } catch (CloneNotSupportedException e) {
+            digest = sha256();
         }
+        return ByteString.copyFrom(digest.digest(normalized.toByteArray()));
     }
 
     private byte[] mac(byte[] body) {
+        Mac m;
+        try {
+            m = (Mac) keyedMac.clone();
+        } catch (CloneNotSupportedException e) {
+            m = newMac(key);
+        }
+        return m.doFinal(body);
+    }
+
+    private static Mac newMac(SecretKeySpec key) {
         try {
             Mac m = Mac.getInstance("HmacSHA256");
             m.init(key);
-            return m.doFinal(body);
+            return m;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
     }
 

@@ -45,6 +45,9 @@ public final class ResultCache {
         this.cache = Caffeine.newBuilder()
                 .maximumSize(Math.max(1, maxEntries))
                 .expireAfterWrite(ttl.isZero() ? Duration.ofMillis(1) : ttl)
+                // maintenance (eviction, expiry) runs on the request's own thread instead of being handed to
+                // the common pool after each write (nearly every search writes an entry): a thread wake-up less per search
+                .executor(Runnable::run)
                 .buildAsync();
         metrics.gauge("quarry_search_cache_entries", cache, c -> c.synchronous().estimatedSize());
     }

@@ -16,7 +16,9 @@ import dev.quarry.shard.replica.ReplicaRegistry;
 import dev.quarry.shard.replica.ReplicaSpec;
 import dev.quarry.shard.replica.ShardReplica;
 import dev.quarry.shard.rpc.ShardGrpcService;
+import dev.quarry.common.rpc.InProcessEndpoints;
 import io.grpc.Server;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -54,6 +56,8 @@ public final class ShardNode implements AutoCloseable {
     private final ScheduledExecutorService reconciler;
     private final ExecutorService requestExecutor = Executors.newVirtualThreadPerTaskExecutor();
     private Server server;
+    /** The same service over gRPC's in-process transport, or null. */
+    private Server inProcessServer;
     private MetaClient meta;
     private StateWatcher watcher;
     private String address;
@@ -75,9 +79,17 @@ public final class ShardNode implements AutoCloseable {
     }
 
     public static ShardNode start(ShardNodeConfig config, MeterRegistry metrics) throws IOException {
+        return start(config, metrics, false);
+    }
+
+    /**
+     * With {@code inProcess}, the shard RPCs are also served over gRPC's in-process transport, for
+     * clients in this JVM that reach this node's address ({@link InProcessEndpoints}; {@code quarry dev}).
+     */
+    public static ShardNode start(ShardNodeConfig config, MeterRegistry metrics, boolean inProcess) throws IOException {
         ShardNode node = new ShardNode(config, metrics);
         try {
-            node.startup();
+            node.startup(inProcess);
             return node;
         } catch (IOException | RuntimeException e) {
             node.close();
@@ -85,14 +97,25 @@ public final class ShardNode implements AutoCloseable {
         }
     }
 
-    private void startup() throws IOException {
+    private void startup(boolean inProcess) throws IOException {
+        FencingInterceptor fencing = new FencingInterceptor(() -> liveness != null && liveness.fenced(), config.nodeId()); // liveness (issue 4)
+        ShardGrpcService service = new ShardGrpcService(replicas, dev.quarry.shard.rpc.FaultHook.fromEnvironment());
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
-                .intercept(new FencingInterceptor(() -> liveness != null && liveness.fenced(), config.nodeId())) // liveness (issue 4)
-                .addService(new ShardGrpcService(replicas, dev.quarry.shard.rpc.FaultHook.fromEnvironment()))
+                .intercept(fencing)
+                .addService(service)
                 .executor(requestExecutor)
                 .build()
                 .start();
         address = config.host() + ":" + server.getPort();
+        if (inProcess) {
+            inProcessServer = InProcessServerBuilder.forName(InProcessEndpoints.nameFor(address))
+                    .intercept(fencing)
+                    .addService(service)
+                    .executor(requestExecutor)
+                    .build()
+                    .start();
+            InProcessEndpoints.register(address);
+        }
         meta = MetaClient.connect(config.metaAddresses());
         // --- liveness (issue 4): register, heartbeat, re-register when fenced ---
         liveness = new NodeLiveness(meta, config.nodeId(), address);
@@ -246,6 +269,10 @@ public final class ShardNode implements AutoCloseable {
         if (server != null) {
             server.shutdown();
         }
+        if (inProcessServer != null) {
+            InProcessEndpoints.unregister(address);
+            inProcessServer.shutdown();
+        }
         if (watcher != null) {
             watcher.close();
         }
@@ -269,6 +296,9 @@ public final class ShardNode implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             server.shutdownNow();
+        }
+        if (inProcessServer != null) {
+            inProcessServer.shutdownNow();
         }
         requestExecutor.shutdownNow();
     }

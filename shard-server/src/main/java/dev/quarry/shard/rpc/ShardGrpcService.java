@@ -58,10 +58,15 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
         });
     }
 
+    /**
+     * Answered when every shard has answered or its wait is over ({@link LocalSearch}); usually on
+     * this thread, otherwise on the thread of the last shard or the deadline timer.
+     */
     @Override
     public void searchLocal(LocalSearchRequest req, StreamObserver<LocalSearchResponse> out) {
-        respond(out, () -> {
-            long t0 = System.nanoTime();
+        long t0 = System.nanoTime();
+        inFlight.incrementAndGet();
+        try {
             if (req.getShardsCount() == 0) {
                 throw new ShardException(ShardException.Kind.INVALID_ARGUMENT, "no shards listed");
             }
@@ -70,11 +75,15 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
             for (int shard : req.getShardsList()) {
                 members.add(new LocalSearch.Member(shard, replicas.require(index, shard).searcher()));
             }
-            List<LocalShardResult> results = local.search(members, req.getQuery(), req.getSumStats(), localWaitNanos(),
-                    shard -> faults.beforeQuery(index, shard));
-            return LocalSearchResponse.newBuilder().addAllShards(results).setQueueSize(inFlight.get())
-                    .setServiceMicros((System.nanoTime() - t0) / 1000).build();
-        });
+            local.start(members, req.getQuery(), req.getSumStats(), localWaitNanos(), shard -> faults.beforeQuery(index, shard), results -> {
+                out.onNext(LocalSearchResponse.newBuilder().addAllShards(results).setQueueSize(inFlight.getAndDecrement())
+                        .setServiceMicros((System.nanoTime() - t0) / 1000).build());
+                out.onCompleted();
+            });
+        } catch (Throwable t) {
+            inFlight.decrementAndGet();
+            out.onError(ShardErrors.toStatus(t));
+        }
     }
 
     /**

@@ -1,0 +1,115 @@
+package dev.quarry.shard.rpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quarry.ingest.apply.LogRecord;
+import dev.quarry.ingest.schema.IndexSchema;
+import dev.quarry.proto.v1.LocalShardResult;
+import dev.quarry.proto.v1.ShardQueryRequest;
+import dev.quarry.shard.index.PinnedSearchers;
+import dev.quarry.shard.index.QueryFactory;
+import dev.quarry.shard.index.ShardSearcher;
+import dev.quarry.shard.index.ShardWriter;
+import io.grpc.Status;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.lucene.store.ByteBuffersDirectory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@link LocalSearch}: quick shards answer on the calling thread; a stuck shard is named late while the others answer. */
+class LocalSearchTest {
+    private static final IndexSchema SCHEMA = IndexSchema.parse("""
+            {"fields": {"name": {"type": "text"}}, "default_fields": ["name"], "refresh_interval_ms": 10}""");
+
+    private final List<ShardWriter> writers = new ArrayList<>();
+    private final List<LocalSearch.Member> members = new ArrayList<>();
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final LocalSearch search = new LocalSearch(threads);
+    private final ShardQueryRequest query = ShardQueryRequest.newBuilder().setQuery("react").setK(5).build();
+
+    @BeforeEach
+    void shards() throws Exception {
+        for (int shard = 0; shard < 4; shard++) {
+            ShardWriter w = new ShardWriter("s" + shard, SCHEMA, new ByteBuffersDirectory(), Clock.systemUTC(), 1_000_000, 600_000, dl -> { },
+                    new SimpleMeterRegistry(), Tags.empty());
+            writers.add(w);
+            List<LogRecord> docs = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                String json = "{\"name\": \"react router " + shard + "-" + i + "\"}";
+                docs.add(new LogRecord(0, i, shard + "-" + i, json.getBytes(StandardCharsets.UTF_8), null, 0));
+            }
+            w.apply(docs);
+            w.refresh();
+            PinnedSearchers pinned = new PinnedSearchers(w.searchers(), 10_000, Clock.systemUTC());
+            pinned.recordCurrent(w.visibleCheckpoint());
+            members.add(new LocalSearch.Member(shard, new ShardSearcher(w.searchers(), pinned, new QueryFactory(SCHEMA))));
+        }
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        threads.shutdownNow();
+        for (ShardWriter w : writers) {
+            w.close();
+        }
+    }
+
+    @Test
+    void quickShardsAnswerOnTheCallingThreadBeforeStartReturns() throws Exception {
+        AtomicReference<Thread> answeredOn = new AtomicReference<>();
+        AtomicReference<List<LocalShardResult>> answer = new AtomicReference<>();
+        search.start(members, query, true, TimeUnit.SECONDS.toNanos(30), shard -> { }, results -> {
+            answeredOn.set(Thread.currentThread());
+            answer.set(results);
+        });
+        assertThat(answeredOn.get()).isSameAs(Thread.currentThread());
+        assertThat(answer.get()).extracting(LocalShardResult::getShard).containsExactly(0, 1, 2, 3);
+        assertThat(answer.get()).allSatisfy(r -> {
+            assertThat(r.getStatusCode()).as(r.getStatusMessage()).isZero();
+            assertThat(r.getResponse().getHitsList()).hasSize(5);
+        });
+    }
+
+    @Test
+    void aStuckShardIsNamedLateWhileTheOthersAnswerAndTheCallerIsStillInIt() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<List<LocalShardResult>> answer = new CompletableFuture<>();
+        // shard 0 is the first the calling thread takes: it stays there until released, long after the wait is over
+        CompletableFuture<Void> caller = CompletableFuture.runAsync(() -> {
+            try {
+                search.start(members, query, true, TimeUnit.SECONDS.toNanos(2), shard -> { // 2 s: ample for a cold JVM's first queries
+                    if (shard == 0) {
+                        release.await();
+                    }
+                }, answer::complete);
+            } catch (Exception e) {
+                answer.completeExceptionally(e);
+            }
+        }, threads);
+        try {
+            List<LocalShardResult> results = answer.get(10, TimeUnit.SECONDS);
+            assertThat(caller).isNotDone();
+            assertThat(results).extracting(LocalShardResult::getShard).containsExactly(0, 1, 2, 3);
+            assertThat(results.get(0).getStatusCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED.value());
+            assertThat(results.subList(1, 4)).allSatisfy(r -> {
+                assertThat(r.getStatusCode()).as(r.getStatusMessage()).isZero();
+                assertThat(r.getResponse().getHitsList()).hasSize(5);
+            });
+        } finally {
+            release.countDown();
+        }
+        caller.get(5, TimeUnit.SECONDS);
+    }
+}
