@@ -1,5 +1,6 @@
 package dev.quarry.coordinator.admin;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import dev.quarry.coordinator.error.CoordinatorException;
 import dev.quarry.coordinator.fanout.ShardChannels;
 import dev.quarry.coordinator.routing.RoutingView;
@@ -24,15 +25,18 @@ import dev.quarry.proto.v1.ShardDescription;
 import dev.quarry.proto.v1.ShardInfo;
 import dev.quarry.proto.v1.ShardStatsRequest;
 import dev.quarry.proto.v1.ShardStatsResponse;
-import io.grpc.StatusRuntimeException;
+import io.grpc.Status;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
  * {@code AdminService}: index lifecycle through Kafka (topics) and raft-meta (routing), and cluster
- * status gathered from the shard servers. Thread-safety: stateless apart from thread-safe collaborators.
+ * status gathered from the shard servers (asked side by side: a status costs the slowest replica's
+ * answer, not the sum of all of them). Thread-safety: stateless apart from thread-safe collaborators.
  */
 public final class AdminHandler {
     private static final Pattern INDEX_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
@@ -139,6 +143,7 @@ public final class AdminHandler {
         if (!req.getIndex().isEmpty() && !state.containsIndices(req.getIndex())) {
             throw CoordinatorException.notFound("index '" + req.getIndex() + "' does not exist");
         }
+        List<ReplicaCall> calls = new ArrayList<>();
         ClusterStatusResponse.Builder out = ClusterStatusResponse.newBuilder().setStateVersion(state.getVersion()).setRoutingEpoch(state.getRoutingEpoch());
         meta.metaStatus().ifPresent(ms -> out.setMetaLeader(ms.getLeaderId()).setMetaTerm(ms.getTerm())
                 .addAllMetaPeers(ms.getPeersList().stream().map(p -> p.getId() + "=" + p.getRaftAddress()).toList()));
@@ -150,25 +155,43 @@ public final class AdminHandler {
             }
             for (ShardInfo s : idx.getShardsList()) {
                 for (ReplicaInfo r : s.getReplicasList()) {
-                    out.addReplicas(replicaStatus(state, idx.getName(), s.getId(), r, req.getSkipFingerprint()));
+                    calls.add(askStats(state, idx.getName(), s.getId(), r, req.getSkipFingerprint()));
                 }
             }
         }
+        calls.forEach(c -> out.addReplicas(c.await()));
         return out.build();
     }
 
-    private ReplicaStatus replicaStatus(ClusterState state, String index, int shard, ReplicaInfo r, boolean skipFingerprint) {
+    /** One replica's status call, asked of its shard server; the calls of a status request run side by side. */
+    private record ReplicaCall(ReplicaStatus.Builder status, ListenableFuture<ShardStatsResponse> stats) {
+        ReplicaStatus await() {
+            if (stats == null) {
+                return status.build();
+            }
+            try {
+                ShardStatsResponse st = stats.get();
+                return status.setCheckpoint(st.getCheckpoint()).setDocCount(st.getDocCount()).setLag(st.getLag()).setFingerprint(st.getFingerprint())
+                        .build();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stats.cancel(true);
+                return status.setError("interrupted").build();
+            } catch (ExecutionException e) {
+                Status st = Status.fromThrowable(e.getCause());
+                return status.setError(st.getCode() + (st.getDescription() == null ? "" : ": " + st.getDescription())).build();
+            }
+        }
+    }
+
+    /** Starts the replica's stats call on its shard server (none, and an error in the status, when its node is unknown). */
+    private ReplicaCall askStats(ClusterState state, String index, int shard, ReplicaInfo r, boolean skipFingerprint) {
         ReplicaStatus.Builder b = ReplicaStatus.newBuilder().setIndex(index).setShard(shard).setNode(r.getNodeId()).setState(r.getState().name());
         NodeInfo node = state.getNodesMap().get(r.getNodeId());
         if (node == null || node.getAddress().isEmpty()) {
-            return b.setError("node unknown").build();
+            return new ReplicaCall(b.setError("node unknown"), null);
         }
-        try {
-            ShardStatsResponse st = channels.stub(node.getAddress()).withDeadlineAfter(STATS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                    .stats(ShardStatsRequest.newBuilder().setIndex(index).setShard(shard).setSkipFingerprint(skipFingerprint).build());
-            return b.setCheckpoint(st.getCheckpoint()).setDocCount(st.getDocCount()).setLag(st.getLag()).setFingerprint(st.getFingerprint()).build();
-        } catch (StatusRuntimeException e) {
-            return b.setError(e.getStatus().getCode() + (e.getStatus().getDescription() == null ? "" : ": " + e.getStatus().getDescription())).build();
-        }
+        return new ReplicaCall(b, channels.futureStub(node.getAddress()).withDeadlineAfter(STATS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .stats(ShardStatsRequest.newBuilder().setIndex(index).setShard(shard).setSkipFingerprint(skipFingerprint).build()));
     }
 }
