@@ -101,10 +101,9 @@ public final class IngestBench {
                 printEngineTimers(out, timers0, timers1, "during the throughput run");
 
                 double rate = docs.size() / seconds / 2;
-                Map<String, double[]> timersBefore = timers1;
                 for (FreshnessRun.Writes writes : FreshnessRun.Writes.values()) {
                     MachineQuiet.await(os, out);
-                    timersBefore = engineTimers(cluster);
+                    Map<String, double[]> timersBefore = engineTimers(cluster);
                     ThreadCpu cpu0 = ThreadCpu.now();
                     FreshnessRun.Result f = FreshnessRun.run(INDEX, Topics.docs(INDEX), lines, (int) Math.ceil(rate * o.freshnessSeconds()), writes,
                             producer, admin, SHARDS * REPLICAS, rate);

@@ -117,9 +117,9 @@ public final class ShardWriter implements RecordApplier, Closeable {
     private final WriteOutcomes outcomes = new WriteOutcomes();
     private final java.util.function.Consumer<DeadLetter> deadLetters;
     /**
-     * Held by the apply thread while it applies a batch, by the commit thread from reading the offsets
-     * until the commit's first file write or fsync, by a refresh while it reads the offsets (only then: it publishes
-     * without waiting for the gate again). Fair, so a waiting refresh starts after at most one batch.
+     * Held by the apply thread while it applies a batch, and by a periodic commit or a refresh from
+     * reading the offsets until the cut-over of its full flush ({@link GateReleasingDirectory}; a
+     * refresh publishes without taking it again). Fair, so a waiting refresh starts after at most one batch.
      */
     private final java.util.concurrent.locks.ReentrantLock applyGate = new java.util.concurrent.locks.ReentrantLock(true);
     /** One refresh at a time (the refresh thread, or a direct caller). */
