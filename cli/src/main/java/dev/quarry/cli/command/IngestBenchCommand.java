@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "ingest", mixinStandardHelpOptions = true,
         description = {"Ingest benchmark on a fresh in-process cluster (real Kafka, Ratis, 2 shard servers; index of 2 shards x 2 replicas):",
                 "docs/s from produce to searchable on all replicas beside a raw Lucene IndexWriter on the same documents,",
-                "then the freshness lag at half that rate, then a new replica's recovery by file copy versus replay from Kafka.",
+                "then the freshness lag at half that rate (new documents, then updates), then a new replica's recovery by file copy versus replay from Kafka.",
                 "Use --docs 1000000 for the whole npm corpus (227k documents)."})
 public final class IngestBenchCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "FILE", defaultValue = "../shared/datasets/npm-packages.jsonl.gz",
@@ -26,13 +26,16 @@ public final class IngestBenchCommand implements Callable<Integer> {
             description = "length of the freshness run at half the measured rate (default ${DEFAULT-VALUE}); it starts once the machine is quiet")
     int freshnessSeconds;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--skip-recovery", description = "do not time a new replica of shard 0 by peer file copy versus replay from Kafka")
     boolean skipRecovery;
 
     @Override
     public Integer call() throws Exception {
         if (docs <= 0 || freshnessSeconds <= 0) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--docs and --freshness-seconds must be positive");
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--docs and --freshness-seconds must be positive");
         }
         Path dir = Files.createTempDirectory("quarry-bench-ingest");
         List<String> lines = JsonLines.readAll(data);
