@@ -111,7 +111,9 @@ final class FreshnessRun {
                 observerCpu[0] = threads.getCurrentThreadCpuTime();
             }
         }, "bench-freshness-observer");
-        long benchCpu0 = benchThreadsCpu(threads);
+        String sender = Thread.currentThread().getName();
+        java.util.function.Predicate<String> benchThreads = name -> name.equals(sender) || name.equals("kafka-producer-network-thread | bench");
+        long benchCpu0 = ThreadCpu.now().nanos(benchThreads);
         observer.start();
         long intervalNanos = (long) (1e9 / rate);
         long start = System.nanoTime();
@@ -134,7 +136,7 @@ final class FreshnessRun {
         if (observerFailure.get() != null) {
             throw new IllegalStateException("freshness observer failed", observerFailure.get());
         }
-        double benchCpuCores = (benchThreadsCpu(threads) + observerCpu[0] - benchCpu0) / 1e9 / ((System.nanoTime() - start) / 1e9);
+        double benchCpuCores = (ThreadCpu.now().nanos(benchThreads) + observerCpu[0] - benchCpu0) / 1e9 / ((System.nanoTime() - start) / 1e9);
         return new Result(n / seconds, seconds, all, first, second, benchCpuCores);
     }
 
@@ -154,17 +156,5 @@ final class FreshnessRun {
             doc.put("downloads", doc.path("downloads").asLong() + 1 + i);
         }
         return new byte[][] {id.getBytes(StandardCharsets.UTF_8), Json.write(doc).getBytes(StandardCharsets.UTF_8)};
-    }
-
-    /** CPU nanoseconds of the sending thread (this one) and the bench producer's I/O thread. */
-    private static long benchThreadsCpu(ThreadMXBean threads) {
-        long sum = threads.getCurrentThreadCpuTime();
-        for (var info : threads.getThreadInfo(threads.getAllThreadIds())) {
-            if (info != null && info.getThreadName().equals("kafka-producer-network-thread | bench")) {
-                long t = threads.getThreadCpuTime(info.getThreadId());
-                sum += Math.max(0, t);
-            }
-        }
-        return sum;
     }
 }

@@ -84,7 +84,7 @@ public final class IngestBench {
                 admin.createIndex(CreateIndexRequest.newBuilder().setName(INDEX).setSchemaJson(SCHEMA).build());
                 awaitAllReplicas(admin, Map.of());
                 Map<String, double[]> timers0 = engineTimers(cluster);
-                long applyCpu0 = applyThreadsCpu();
+                long applyCpu0 = ThreadCpu.now().nanos(IngestBench::isApplyThread);
                 long t0 = System.nanoTime();
                 Map<Integer, Long> ends = new ConcurrentHashMap<>();
                 for (String line : docs) {
@@ -93,7 +93,7 @@ public final class IngestBench {
                 producer.flush();
                 awaitAllReplicas(admin, ends);
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                double applyCpuSeconds = (applyThreadsCpu() - applyCpu0) / 1e9;
+                double applyCpuSeconds = (ThreadCpu.now().nanos(IngestBench::isApplyThread) - applyCpu0) / 1e9;
                 out.printf("Quarry, produce -> searchable on all %d replicas (%d shards x %d): %,.0f docs/s (%.1f s)%n",
                         SHARDS * REPLICAS, SHARDS, REPLICAS, docs.size() / seconds, seconds);
                 printRatios(out, docs.size(), seconds, applyCpuSeconds, lucene);
@@ -201,16 +201,9 @@ public final class IngestBench {
         return new Baseline(docs.size() / ((System.nanoTime() - t0) / 1e9), (threads.getCurrentThreadCpuTime() - cpu0) / 1e9);
     }
 
-    /** CPU nanoseconds of every replica's apply thread (named {@code apply-<node>:<index>/<shard>}) still alive. */
-    private static long applyThreadsCpu() {
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long sum = 0;
-        for (var info : threads.getThreadInfo(threads.getAllThreadIds())) {
-            if (info != null && info.getThreadName().startsWith("apply-") && info.getThreadName().contains(":" + INDEX + "/")) {
-                sum += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
-            }
-        }
-        return sum;
+    /** Every replica's apply thread of the bench index (named {@code apply-<node>:<index>/<shard>}). */
+    private static boolean isApplyThread(String name) {
+        return name.startsWith("apply-") && name.contains(":" + INDEX + "/");
     }
 
     private static void send(Producer<byte[], byte[]> producer, String line, Map<Integer, Long> ends) throws Exception {

@@ -10,8 +10,8 @@ import java.util.TreeMap;
 /**
  * CPU time of this JVM's threads, grouped by name (digits and what follows a {@code -} or
  * {@code :} removed, so {@code apply-shard-1:bench/0} and {@code apply-shard-2:bench/1} count as
- * {@code apply}): where an in-process benchmark's CPU went between two snapshots. Threads that
- * ended between the snapshots are missing from the difference.
+ * {@code apply}): where an in-process benchmark's CPU went between two snapshots; or the CPU of
+ * chosen threads ({@link #nanos}). Threads that ended between the snapshots are missing from the difference.
  *
  * <p>Thread-safety: immutable snapshot.
  */
@@ -30,6 +30,17 @@ record ThreadCpu(long nanos, Map<Long, Long> cpuByThread, Map<Long, String> name
             }
         }
         return new ThreadCpu(System.nanoTime(), cpu, names);
+    }
+
+    /** CPU nanoseconds, in this snapshot, of the threads whose names {@code pick} accepts. */
+    long nanos(java.util.function.Predicate<String> pick) {
+        long sum = 0;
+        for (Map.Entry<Long, Long> e : cpuByThread.entrySet()) {
+            if (pick.test(names.get(e.getKey()))) {
+                sum += e.getValue();
+            }
+        }
+        return sum;
     }
 
     /** Cores used per thread group from {@code before} to this snapshot, largest first, groups under 0.01 cores left out. */

@@ -43,13 +43,18 @@ final class PausingDirectory extends FilterDirectory {
         if (Thread.currentThread().getName().startsWith(threadPrefix) && r != null && r.getCount() > 0 && !segment.equals(pausedSegment)) {
             pausedSegment = segment;
             r.countDown();
-            try {
-                go.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
+            hold(go);
         }
         return super.createOutput(name, context);
+    }
+
+    /** Waits for {@code go} inside a directory operation (an interrupt surfaces as the operation's IOException). */
+    static void hold(CountDownLatch go) throws IOException {
+        try {
+            go.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
     }
 }

@@ -50,12 +50,7 @@ class ShardWriterCommitTest {
         public void sync(Collection<String> names) throws IOException {
             if (Thread.currentThread().getName().startsWith("commit-") && names.stream().noneMatch(n -> n.startsWith("pending_segments"))) {
                 syncing.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException(e);
-                }
+                PausingDirectory.hold(release);
             }
             super.sync(names);
         }
