@@ -154,7 +154,7 @@ public final class IngestBench {
                 luceneCpuPerDoc / quarryCpuPerDoc, luceneCpuPerDoc * 1e6, quarryCpuPerDoc * 1e6);
     }
 
-    private static final List<String> ENGINE_TIMERS = List.of("quarry_shard_refresh", "quarry_shard_commit");
+    private static final List<String> ENGINE_TIMERS = List.of("quarry_shard_refresh", "quarry_shard_refresh_wait", "quarry_shard_commit");
 
     /** Per timer: {count, total ms, max ms} summed (max: maximum) over the index's replicas; Micrometer's max is over the last 2 minutes. */
     private static Map<String, double[]> engineTimers(DevCluster cluster) {

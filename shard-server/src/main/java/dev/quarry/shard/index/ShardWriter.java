@@ -109,6 +109,8 @@ public final class ShardWriter implements RecordApplier, Closeable {
     private final Tags tags;
     private final Counter appliedCounter;
     private final Timer refreshTimer;
+    /** How long a refresh waited for the refresh lock (a commit's flush) and the apply gate (a batch) before its reopen. */
+    private final Timer refreshWaitTimer;
     private final Timer commitTimer;
     private final AtomicLong skipped = new AtomicLong();
     private final Counter staleCounter;
@@ -158,8 +160,21 @@ public final class ShardWriter implements RecordApplier, Closeable {
     private long publications;
     private boolean closing;
 
+    /** A writer refreshing on the grid at phase 0 (see {@link Refresher}); for a single shard or a test. */
     public ShardWriter(String name, IndexSchema schema, Directory dir, Clock clock, long commitIntervalMs, long gcWindowMs,
                        java.util.function.Consumer<DeadLetter> deadLetters, MeterRegistry metrics, Tags tags) throws IOException {
+        this(name, 0L, schema, dir, clock, commitIntervalMs, gcWindowMs, deadLetters, metrics, tags);
+    }
+
+    /** The writer of shard {@code shard} of index {@code index}: its refreshes follow that shard's grid ({@link Refresher#phaseMs}). */
+    public ShardWriter(String index, int shard, IndexSchema schema, Directory dir, Clock clock, long commitIntervalMs, long gcWindowMs,
+                       java.util.function.Consumer<DeadLetter> deadLetters, MeterRegistry metrics, Tags tags) throws IOException {
+        this(index + "/" + shard, Refresher.phaseMs(index, shard, schema.shards(), schema.refreshIntervalMs()), schema, dir, clock,
+                commitIntervalMs, gcWindowMs, deadLetters, metrics, tags);
+    }
+
+    private ShardWriter(String name, long refreshPhaseMs, IndexSchema schema, Directory dir, Clock clock, long commitIntervalMs, long gcWindowMs,
+                        java.util.function.Consumer<DeadLetter> deadLetters, MeterRegistry metrics, Tags tags) throws IOException {
         this.name = name;
         this.parser = new DocumentParser(schema);
         this.mapper = new DocumentMapper(schema);
@@ -194,30 +209,29 @@ public final class ShardWriter implements RecordApplier, Closeable {
         this.lastChangeMs = lastCommitMs;
         this.appliedCounter = metrics.counter("quarry_ingest_applied_total", tags);
         this.refreshTimer = metrics.timer("quarry_shard_refresh", tags);
+        this.refreshWaitTimer = metrics.timer("quarry_shard_refresh_wait", tags);
         this.commitTimer = metrics.timer("quarry_shard_commit", tags);
         this.committer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "commit-" + name);
             t.setDaemon(true);
             return t;
         });
-        this.refresher = new Refresher(name, refreshIntervalMs, this::refresh);
+        this.refresher = new Refresher(name, refreshIntervalMs, refreshPhaseMs, this::refresh);
         refresher.start();
         log.info("[{}] opened at committed offsets {}", name, committed.nextOffsets());
     }
 
     @Override
     public void apply(List<LogRecord> batch) throws IOException {
-        List<String> ids = new ArrayList<>(batch.size());
-        for (LogRecord r : batch) {
-            if (r.id() != null && !r.id().isEmpty()) {
-                ids.add(r.id());
-            }
-        }
         applyGate.lock();
         try {
             dropRefreshedGeneration();
-            versions.prefetch(ids);
-            for (LogRecord r : batch) {
+            versions.prefetch(idsOf(batch, 0));
+            for (int i = 0; i < batch.size(); i++) {
+                if (applyGate.hasQueuedThreads()) {
+                    letWaiterIn(batch, i);
+                }
+                LogRecord r = batch.get(i);
                 Long next = applied.get(r.partition());
                 if (next != null && r.offset() < next) {
                     continue; // already applied (replay after a rewind)
@@ -234,6 +248,31 @@ public final class ShardWriter implements RecordApplier, Closeable {
             lastChangeMs = clock.millis();
             mergedSinceChange = false;
         }
+    }
+
+    /**
+     * A refresh or a commit waits for the gate in the middle of a batch: lets it in between two
+     * records (the fair gate hands it over), so that it waits for one record instead of up to a whole
+     * batch. A batch of 2,000 records held a refresh back by 95 ms at the median and up to 0.57 s
+     * in the ingest benchmark, and all of that was freshness lag. The offsets are consistent between
+     * two records. The refresh may have dropped the prefetched versions, so they are fetched again
+     * for the records left.
+     */
+    private void letWaiterIn(List<LogRecord> batch, int from) throws IOException {
+        applyGate.unlock();
+        applyGate.lock();
+        dropRefreshedGeneration();
+        versions.prefetch(idsOf(batch, from));
+    }
+
+    private static List<String> idsOf(List<LogRecord> batch, int from) {
+        List<String> ids = new ArrayList<>(batch.size() - from);
+        for (LogRecord r : batch.subList(from, batch.size())) {
+            if (r.id() != null && !r.id().isEmpty()) {
+                ids.add(r.id());
+            }
+        }
+        return ids;
     }
 
     private void applyOne(LogRecord r) throws IOException {
@@ -330,6 +369,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
      * thread that does not hold the apply gate.
      */
     public void refresh() throws IOException {
+        long waitStart = System.nanoTime();
         refreshLock.lock();
         try {
             Checkpoint cp;
@@ -340,6 +380,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
                 dropRefreshedGeneration();
                 versions.beforeRefresh();
                 t0 = System.nanoTime();
+                refreshWaitTimer.record(t0 - waitStart, TimeUnit.NANOSECONDS);
                 gateUntilCutOver = Thread.currentThread();
                 searchers.maybeRefreshBlocking();
             } finally {

@@ -93,7 +93,7 @@ public final class ShardReplica implements AutoCloseable {
         Tags tags = Tags.of("index", spec.index(), "shard", Integer.toString(spec.shard()), "node", nodeId);
         ShardWriter writer;
         try {
-            writer = new ShardWriter(spec.key(), spec.schema(), dir, clock, options.commitIntervalMs(), options.tombstoneGcWindowMs(),
+            writer = new ShardWriter(spec.index(), spec.shard(), spec.schema(), dir, clock, options.commitIntervalMs(), options.tombstoneGcWindowMs(),
                     deadLetters, metrics, tags);
         } catch (IOException | RuntimeException e) {
             dir.close();

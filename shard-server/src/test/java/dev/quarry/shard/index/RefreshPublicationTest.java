@@ -186,6 +186,50 @@ class RefreshPublicationTest {
         }
     }
 
+    @Test
+    void aRefreshWaitingForTheGateGetsItBetweenTwoRecordsOfABatch() throws Exception {
+        AtomicReference<Thread> refresh = new AtomicReference<>();
+        CountDownLatch batchInGate = new CountDownLatch(1);
+        // The bad record in the middle of the batch is handed over while the batch holds the gate:
+        // it returns once the refresh is waiting for the gate.
+        ShardWriter w = new ShardWriter("test", SCHEMA, new ByteBuffersDirectory(), Clock.systemUTC(), 1_000_000, 600_000, dl -> {
+            batchInGate.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> refresh.get().getState() == Thread.State.WAITING);
+        }, new SimpleMeterRegistry(), Tags.empty());
+        try {
+            w.apply(docs(0, 10));
+            w.refresh();
+            List<LogRecord> batch = new ArrayList<>(docs(10, 15));
+            batch.add(new LogRecord(0, 15, "bad", "{not json".getBytes(StandardCharsets.UTF_8), null, 1_000));
+            batch.addAll(List.of(
+                    new LogRecord(0, 16, "d3", doc(3), "2", 1_000),    // stale: d3 is at version 3 in the searcher
+                    new LogRecord(0, 17, "d12", doc(12), "5", 1_000),  // stale: d12 is at version 12, applied before the refresh cut in
+                    new LogRecord(0, 18, "d5", doc(5), "7", 1_000),    // applies: d5 is at version 5
+                    new LogRecord(0, 19, "d19", doc(19), null, 1_000)));
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            refresh.set(new Thread(() -> run(w::refresh, failure), "test-refresh"));
+            Thread applier = new Thread(() -> run(() -> w.apply(batch), failure), "test-batch");
+            applier.start();
+            assertThat(batchInGate.await(10, TimeUnit.SECONDS)).isTrue();
+            refresh.get().start();
+            applier.join(10_000);
+            refresh.get().join(10_000);
+            assertThat(failure.get()).isNull();
+
+            assertThat(w.visibleCheckpoint().nextOffsets()).as("the refresh cut in right after the bad record, not after the batch")
+                    .containsEntry(0, 16L);
+            assertThat(visibleDocs(w)).isEqualTo(15);
+            assertThat(w.outcomes().await(0, 16, 0)).isEqualTo(WriteOutcome.STALE);
+            assertThat(w.outcomes().await(0, 17, 0)).isEqualTo(WriteOutcome.STALE);
+            assertThat(w.outcomes().await(0, 18, 0)).isEqualTo(WriteOutcome.APPLIED);
+            assertThat(w.outcomes().await(0, 19, 0)).isEqualTo(WriteOutcome.APPLIED);
+            w.refresh();
+            assertThat(visibleDocs(w)).isEqualTo(16);
+        } finally {
+            w.close();
+        }
+    }
+
     private static int visibleDocs(ShardWriter w) throws IOException {
         IndexSearcher s = w.searchers().acquire();
         try {
