@@ -2,9 +2,12 @@ package dev.quarry.shard.rpc;
 
 import dev.quarry.common.scoring.ScoringStatsSum;
 import dev.quarry.proto.v1.LocalShardResult;
-import dev.quarry.proto.v1.ScoringStats;
 import dev.quarry.proto.v1.ShardQueryRequest;
+import dev.quarry.proto.v1.ShardQueryResponse;
+import dev.quarry.shard.index.GlobalStats;
+import dev.quarry.shard.index.PreparedQuery;
 import dev.quarry.shard.index.ShardSearcher;
+import java.io.IOException;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,13 +20,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.lucene.search.Query;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Both phases of a search over several shards held by this node, in one request ({@code SearchLocal}):
- * the query is parsed once; each shard's statistics come from its newest searcher, which is pinned
- * by version for the query phase, so statistics and scores read one point-in-time view per shard,
- * exactly as the coordinator's two-round path does; with {@code sum_stats} every shard scores with
- * the sum. A failure of the statistics phase fails the whole request (summed statistics would be wrong).
+ * the query is parsed once; each shard's statistics come from its newest searcher, which stays
+ * acquired for the query phase ({@link PreparedQuery}: rewritten once, its terms looked up once for
+ * both phases), so statistics and scores read one point-in-time view per shard, exactly as the
+ * coordinator's two-round path does; with {@code sum_stats} every shard scores with the sum. A
+ * failure of the statistics phase fails the whole request (summed statistics would be wrong).
  *
  * <p>The query phases run on the calling thread, one shard after the other, which on a busy node
  * costs less than a thread hand-off per shard (each query phase is a fraction of a millisecond). If
@@ -34,6 +40,8 @@ import org.apache.lucene.search.Query;
  * Thread-safety: stateless apart from the executor and a shared timer; safe for concurrent use.
  */
 public final class LocalSearch {
+    private static final Logger log = LoggerFactory.getLogger(LocalSearch.class);
+
     /** How long the calling thread works through the shards alone before the rest get threads of their own. */
     static final long HELP_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
@@ -85,34 +93,74 @@ public final class LocalSearch {
         long until = System.nanoTime() + waitNanos;
         ShardQueryRequest base = query.toBuilder().clearMinOffsets().clearGlobalStats().setRequireNewest(false).setSearcherVersion(0).build();
         Query parsed = members.get(0).searcher().parse(base);
-        List<ShardQueryRequest> requests = new ArrayList<>(members.size());
+        List<Phase> phases = new ArrayList<>(members.size());
         if (sumStats) {
-            List<ScoringStats> stats = new ArrayList<>(members.size());
-            for (Member m : members) {
-                stats.add(m.searcher().termStats(base, parsed));
+            List<PreparedQuery> prepared = new ArrayList<>(members.size());
+            try {
+                for (Member m : members) {
+                    prepared.add(m.searcher().prepare(parsed));
+                }
+            } catch (Exception | Error e) {
+                for (PreparedQuery p : prepared) {
+                    p.close();
+                }
+                throw e;
             }
-            ScoringStats sum = ScoringStatsSum.sum(stats);
+            GlobalStats sum = GlobalStats.of(ScoringStatsSum.sum(prepared.stream().map(PreparedQuery::stats).toList()));
             for (int i = 0; i < members.size(); i++) {
-                requests.add(base.toBuilder().setShard(members.get(i).shard()).setSearcherVersion(stats.get(i).getSearcherVersion())
-                        .setGlobalStats(sum).build());
+                phases.add(new Phase.Prepared(members.get(i), prepared.get(i), sum));
             }
         } else {
             for (Member m : members) {
-                requests.add(base.toBuilder().setShard(m.shard()).build());
+                phases.add(new Phase.Parsed(m, parsed));
             }
         }
-        Run run = new Run(members, requests, parsed, before, until);
+        Run run = new Run(phases, base, before, until);
         run.answer.thenAccept(onAnswer);
         run.arm(Math.min(until, System.nanoTime() + HELP_AFTER_NANOS), run::help);
         run.work();
     }
 
+    /**
+     * One shard's query phase: on its newest searcher with the parsed query, or on the searcher its
+     * statistics came from ({@link PreparedQuery}, given back once run or abandoned).
+     */
+    private sealed interface Phase {
+        Member member();
+
+        ShardQueryResponse run(ShardQueryRequest base) throws IOException;
+
+        /** Run or not, the phase is over: frees what it holds. */
+        void done() throws IOException;
+
+        record Parsed(Member member, Query parsed) implements Phase {
+            @Override
+            public ShardQueryResponse run(ShardQueryRequest base) throws IOException {
+                return member.searcher().query(base, parsed);
+            }
+
+            @Override
+            public void done() {}
+        }
+
+        record Prepared(Member member, PreparedQuery prepared, GlobalStats sum) implements Phase {
+            @Override
+            public ShardQueryResponse run(ShardQueryRequest base) throws IOException {
+                return member.searcher().query(base, prepared, sum);
+            }
+
+            @Override
+            public void done() throws IOException {
+                prepared.close();
+            }
+        }
+    }
+
     /** The query phases of one search. Claims by index; results and the answer guarded by the monitor. */
     private final class Run {
         final CompletableFuture<List<LocalShardResult>> answer = new CompletableFuture<>();
-        private final List<Member> members;
-        private final List<ShardQueryRequest> requests;
-        private final Query parsed;
+        private final List<Phase> phases;
+        private final ShardQueryRequest base;
         private final BeforeQuery before;
         private final long until;
         private final AtomicInteger nextUnclaimed = new AtomicInteger();
@@ -121,23 +169,21 @@ public final class LocalSearch {
         private boolean complete;
         private ScheduledFuture<?> timer;
 
-        Run(List<Member> members, List<ShardQueryRequest> requests, Query parsed, BeforeQuery before, long until) {
-            this.members = members;
-            this.requests = requests;
-            this.parsed = parsed;
+        Run(List<Phase> phases, ShardQueryRequest base, BeforeQuery before, long until) {
+            this.phases = phases;
+            this.base = base;
             this.before = before;
             this.until = until;
-            this.results = new LocalShardResult[members.size()];
+            this.results = new LocalShardResult[phases.size()];
         }
 
-        /** Runs unclaimed shards on this thread until none is left (or the answer is out). */
+        /**
+         * Runs unclaimed shards on this thread until none is left; once the answer is out, the shards
+         * still unclaimed are only given back (every shard is claimed exactly once, by this loop or a helper).
+         */
         void work() {
-            while (!answer.isDone()) {
-                int i = nextUnclaimed.getAndIncrement();
-                if (i >= results.length) {
-                    return;
-                }
-                record(i, queryOne(members.get(i), requests.get(i), parsed, before));
+            for (int i = nextUnclaimed.getAndIncrement(); i < results.length; i = nextUnclaimed.getAndIncrement()) {
+                runOne(i);
             }
         }
 
@@ -153,7 +199,16 @@ public final class LocalSearch {
         private void workOne() {
             int i = nextUnclaimed.getAndIncrement();
             if (i < results.length) {
-                record(i, queryOne(members.get(i), requests.get(i), parsed, before));
+                runOne(i);
+            }
+        }
+
+        private void runOne(int i) {
+            Phase phase = phases.get(i);
+            if (answer.isDone()) {
+                release(phase);
+            } else {
+                record(i, queryOne(phase, base, before));
             }
         }
 
@@ -185,7 +240,7 @@ public final class LocalSearch {
                 }
                 for (int i = 0; i < results.length; i++) {
                     if (results[i] == null) {
-                        int shard = members.get(i).shard();
+                        int shard = phases.get(i).member().shard();
                         results[i] = failed(shard, Status.DEADLINE_EXCEEDED.withDescription("shard " + shard + " did not answer before the deadline"));
                     }
                 }
@@ -203,15 +258,27 @@ public final class LocalSearch {
         }
     }
 
-    private static LocalShardResult queryOne(Member m, ShardQueryRequest req, Query parsed, BeforeQuery before) {
+    private static LocalShardResult queryOne(Phase phase, ShardQueryRequest base, BeforeQuery before) {
+        int shard = phase.member().shard();
         try {
-            before.run(m.shard());
-            return LocalShardResult.newBuilder().setShard(m.shard()).setResponse(m.searcher().query(req, parsed)).build();
+            before.run(shard);
+            return LocalShardResult.newBuilder().setShard(shard).setResponse(phase.run(base)).build();
         } catch (Throwable t) {
             if (t instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            return failed(m.shard(), ShardErrors.toStatus(t).getStatus());
+            return failed(shard, ShardErrors.toStatus(t).getStatus());
+        } finally {
+            release(phase);
+        }
+    }
+
+    private static void release(Phase phase) {
+        try {
+            phase.done();
+        } catch (IOException e) {
+            // the answer is already made; the searcher's reference was still given back
+            log.warn("shard {}: giving back a searcher failed: {}", phase.member().shard(), e.toString());
         }
     }
 

@@ -56,7 +56,10 @@ class LocalSearchTest {
             pinned.recordCurrent(w.visibleCheckpoint());
             members.add(new LocalSearch.Member(shard, new ShardSearcher(w.searchers(), pinned, new QueryFactory(SCHEMA))));
         }
+        idleRefCounts = refCounts();
     }
+
+    private List<Integer> idleRefCounts;
 
     @AfterEach
     void close() throws Exception {
@@ -111,5 +114,40 @@ class LocalSearchTest {
             release.countDown();
         }
         caller.get(5, TimeUnit.SECONDS);
+        assertThat(refCounts()).as("every shard's searcher given back, the late one's too").isEqualTo(idleRefCounts);
+    }
+
+    @Test
+    void everyShardsSearcherIsGivenBackAfterAnAnswer() throws Exception {
+        for (boolean sumStats : new boolean[] {true, false}) {
+            List<LocalShardResult> results = search.search(members, query, sumStats, TimeUnit.SECONDS.toNanos(30), shard -> { });
+            assertThat(results).allSatisfy(r -> assertThat(r.getStatusCode()).as(r.getStatusMessage()).isZero());
+            assertThat(refCounts()).isEqualTo(idleRefCounts);
+        }
+    }
+
+    @Test
+    void aShardFailingItsQueryPhaseGivesBackEveryShardsSearcher() throws Exception {
+        List<LocalShardResult> results = search.search(members, query, true, TimeUnit.SECONDS.toNanos(30), shard -> {
+            if (shard == 2) {
+                throw new IllegalStateException("injected");
+            }
+        });
+        assertThat(results.get(2).getStatusCode()).isNotZero();
+        assertThat(refCounts()).isEqualTo(idleRefCounts);
+    }
+
+    /** The reference count of each shard's current reader, less the one reading it takes. */
+    private List<Integer> refCounts() throws Exception {
+        List<Integer> out = new ArrayList<>();
+        for (ShardWriter w : writers) {
+            var s = w.searchers().acquire();
+            try {
+                out.add(s.getIndexReader().getRefCount() - 1);
+            } finally {
+                w.searchers().release(s);
+            }
+        }
+        return out;
     }
 }
