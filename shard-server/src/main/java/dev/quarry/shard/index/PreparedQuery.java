@@ -15,7 +15,8 @@ import org.apache.lucene.search.Query;
 import org.apache.lucene.search.TermQuery;
 
 /**
- * A query made ready on one acquired searcher of a shard ({@link ShardSearcher#prepare}): rewritten
+ * A query made ready on one acquired searcher of a shard ({@link ShardSearcher#prepare}; {@link
+ * ShardSearcher#open} only acquires the searcher, for LOCAL scoring): rewritten
  * once, with this shard's statistics read and the per-segment term states kept in its term queries,
  * so that the query phase on the same searcher ({@link ShardSearcher#query(dev.quarry.proto.v1.ShardQueryRequest,
  * PreparedQuery, GlobalStats)}) neither rewrites nor looks the terms up again: the statistics phase
@@ -37,7 +38,7 @@ public final class PreparedQuery implements AutoCloseable {
         this.stats = stats;
     }
 
-    /** This shard's statistics for the query, with the version of the searcher they were read from. */
+    /** This shard's statistics for the query, with the version of the searcher they were read from; null when opened without. */
     public ScoringStats stats() {
         return stats;
     }

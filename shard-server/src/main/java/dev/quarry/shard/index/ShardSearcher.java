@@ -11,6 +11,7 @@ import dev.quarry.proto.v1.ShardQueryResponse;
 import dev.quarry.proto.v1.TotalHitsRelation;
 import dev.quarry.shard.error.ShardException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -33,6 +34,7 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TopFieldCollectorManager;
 import org.apache.lucene.search.TotalHits;
+import org.apache.lucene.util.BytesRef;
 
 /**
  * Read side of a shard replica: query (top-k by score desc, id asc), get by id, and the replica's
@@ -104,6 +106,11 @@ public final class ShardSearcher {
         }
     }
 
+    /** The newest searcher acquired for {@code q} as it is, without statistics (LOCAL scoring); the caller closes the result. */
+    public PreparedQuery open(Query q) {
+        return new PreparedQuery(pinned, acquire(0), q, null);
+    }
+
     /**
      * Query phase on a prepared query's searcher, scored with {@code global} (null: this shard's own
      * statistics). The request gives the page (k, sort, position, fields, lease); its query, version
@@ -129,25 +136,39 @@ public final class ShardSearcher {
     }
 
     private ShardQueryResponse run(ShardQueryRequest req, Page page, PinnedSearchers.Pinned p, Query q, GlobalStats global) throws IOException {
+        return rank(req, page, p, q, global).withSources(Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@link #query(ShardQueryRequest, PreparedQuery, GlobalStats)} without reading sources yet: the
+     * caller reads those of the hits it keeps ({@link RankedPage#withSources}) before closing {@code prepared}.
+     */
+    public RankedPage rank(ShardQueryRequest req, PreparedQuery prepared, GlobalStats global) throws IOException {
+        return rank(req, page(req), prepared.pinned(), prepared.query(), global);
+    }
+
+    private RankedPage rank(ShardQueryRequest req, Page page, PinnedSearchers.Pinned p, Query q, GlobalStats global) throws IOException {
         pinned.lease(p.version(), req.getLeaseMs());
         IndexSearcher acquired = p.searcher();
         IndexSearcher s = global != null ? new GlobalStatsSearcher(acquired.getIndexReader(), global) : acquired;
         TopDocs top = s.search(q, new TopFieldCollectorManager(page.sort().sort(), page.k(), page.after(), page.threshold()));
-        ShardQueryResponse.Builder out = ShardQueryResponse.newBuilder()
+        ShardQueryResponse header = ShardQueryResponse.newBuilder()
                 .setTotalHits(top.totalHits.value())
                 .setTotalHitsRelation(top.totalHits.relation() == TotalHits.Relation.EQUAL_TO ? TotalHitsRelation.EQ : TotalHitsRelation.GTE)
                 .setCheckpoint(p.checkpoint().toProto())
-                .setSearcherVersion(p.version());
-        HitLoader.Loaded[] loaded = HitLoader.load(s.getIndexReader(), top.scoreDocs, s.storedFields());
-        for (int i = 0; i < top.scoreDocs.length; i++) {
-            FieldDoc fd = (FieldDoc) top.scoreDocs[i];
-            out.addHits(ShardHit.newBuilder()
-                    .setId(loaded[i].id())
+                .setSearcherVersion(p.version())
+                .build();
+        int idPosition = page.sort().kinds().size(); // the id is the sort's last field
+        List<ShardHit> hits = new ArrayList<>(top.scoreDocs.length);
+        for (ScoreDoc sd : top.scoreDocs) {
+            FieldDoc fd = (FieldDoc) sd;
+            hits.add(ShardHit.newBuilder()
+                    .setId(fd.fields[idPosition] instanceof BytesRef id ? id.utf8ToString() : "")
                     .setScore(scoreOf(fd))
-                    .setSourceJson(filterSource(loaded[i].source(), page.fields()))
-                    .addAllSortValues(page.sort().values(fd)));
+                    .addAllSortValues(page.sort().values(fd))
+                    .build());
         }
-        return out.build();
+        return new RankedPage(header, hits, top.scoreDocs, s.getIndexReader(), s.storedFields(), page.fields(), page.k());
     }
 
     /** This shard's statistics for the query's terms (phase one of GLOBAL scoring), with the searcher they came from. */
@@ -240,7 +261,7 @@ public final class ShardSearcher {
         return v != null && v.advanceExact(doc - leaf.docBase) ? v.longValue() : 0;
     }
 
-    private static String filterSource(String source, Set<String> fields) throws IOException {
+    static String filterSource(String source, Set<String> fields) throws IOException {
         if (fields == null) {
             return source;
         }

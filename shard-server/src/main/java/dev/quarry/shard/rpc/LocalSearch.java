@@ -1,17 +1,21 @@
 package dev.quarry.shard.rpc;
 
+import dev.quarry.common.merge.TopKMerger;
 import dev.quarry.common.scoring.ScoringStatsSum;
 import dev.quarry.proto.v1.LocalShardResult;
 import dev.quarry.proto.v1.ShardQueryRequest;
-import dev.quarry.proto.v1.ShardQueryResponse;
+import dev.quarry.proto.v1.ShardHit;
 import dev.quarry.shard.index.GlobalStats;
 import dev.quarry.shard.index.PreparedQuery;
+import dev.quarry.shard.index.RankedPage;
 import dev.quarry.shard.index.ShardSearcher;
 import java.io.IOException;
 import io.grpc.Status;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
@@ -30,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * both phases), so statistics and scores read one point-in-time view per shard, exactly as the
  * coordinator's two-round path does; with {@code sum_stats} every shard scores with the sum. A
  * failure of the statistics phase fails the whole request (summed statistics would be wrong).
+ *
+ * <p>Sources are read last: the shards' pages are merged in the request's order (the coordinator's
+ * {@link TopKMerger}, so it picks the same hits), and each shard reads the sources of its hits on the
+ * merged page only, a prefix of its own page; a shard's answer therefore lists just those hits, with
+ * its totals unchanged. Since the node holds every listed shard, the coordinator's page is the same.
  *
  * <p>The query phases run on the calling thread, one shard after the other, which on a busy node
  * costs less than a thread hand-off per shard (each query phase is a fraction of a millisecond). If
@@ -93,88 +102,55 @@ public final class LocalSearch {
         long until = System.nanoTime() + waitNanos;
         ShardQueryRequest base = query.toBuilder().clearMinOffsets().clearGlobalStats().setRequireNewest(false).setSearcherVersion(0).build();
         Query parsed = members.get(0).searcher().parse(base);
-        List<Phase> phases = new ArrayList<>(members.size());
-        if (sumStats) {
-            List<PreparedQuery> prepared = new ArrayList<>(members.size());
-            try {
-                for (Member m : members) {
-                    prepared.add(m.searcher().prepare(parsed));
-                }
-            } catch (Exception | Error e) {
-                for (PreparedQuery p : prepared) {
-                    p.close();
-                }
-                throw e;
-            }
-            GlobalStats sum = GlobalStats.of(ScoringStatsSum.sum(prepared.stream().map(PreparedQuery::stats).toList()));
-            for (int i = 0; i < members.size(); i++) {
-                phases.add(new Phase.Prepared(members.get(i), prepared.get(i), sum));
-            }
-        } else {
+        List<PreparedQuery> prepared = new ArrayList<>(members.size());
+        try {
             for (Member m : members) {
-                phases.add(new Phase.Parsed(m, parsed));
+                prepared.add(sumStats ? m.searcher().prepare(parsed) : m.searcher().open(parsed));
             }
+        } catch (Exception | Error e) {
+            for (PreparedQuery p : prepared) {
+                p.close();
+            }
+            throw e;
         }
-        Run run = new Run(phases, base, before, until);
+        GlobalStats sum = sumStats ? GlobalStats.of(ScoringStatsSum.sum(prepared.stream().map(PreparedQuery::stats).toList())) : null;
+        Run run = new Run(members, prepared, sum, base, before, until);
         run.answer.thenAccept(onAnswer);
         run.arm(Math.min(until, System.nanoTime() + HELP_AFTER_NANOS), run::help);
         run.work();
     }
 
+    /** One shard's query phase: its page (sources not read yet), or its failure. */
+    private record Outcome(RankedPage page, LocalShardResult failure) {}
+
     /**
-     * One shard's query phase: on its newest searcher with the parsed query, or on the searcher its
-     * statistics came from ({@link PreparedQuery}, given back once run or abandoned).
+     * The query phases of one search. Claims by index; outcomes and the answer guarded by the monitor.
+     * Each shard's searcher is given back exactly once: by the thread that makes the answer (after
+     * reading the sources), by the shard's own thread when it failed or was too late, or unused when
+     * the answer was out before the shard was claimed.
      */
-    private sealed interface Phase {
-        Member member();
-
-        ShardQueryResponse run(ShardQueryRequest base) throws IOException;
-
-        /** Run or not, the phase is over: frees what it holds. */
-        void done() throws IOException;
-
-        record Parsed(Member member, Query parsed) implements Phase {
-            @Override
-            public ShardQueryResponse run(ShardQueryRequest base) throws IOException {
-                return member.searcher().query(base, parsed);
-            }
-
-            @Override
-            public void done() {}
-        }
-
-        record Prepared(Member member, PreparedQuery prepared, GlobalStats sum) implements Phase {
-            @Override
-            public ShardQueryResponse run(ShardQueryRequest base) throws IOException {
-                return member.searcher().query(base, prepared, sum);
-            }
-
-            @Override
-            public void done() throws IOException {
-                prepared.close();
-            }
-        }
-    }
-
-    /** The query phases of one search. Claims by index; results and the answer guarded by the monitor. */
     private final class Run {
         final CompletableFuture<List<LocalShardResult>> answer = new CompletableFuture<>();
-        private final List<Phase> phases;
+        private final List<Member> members;
+        private final List<PreparedQuery> prepared;
+        private final GlobalStats sum;
         private final ShardQueryRequest base;
         private final BeforeQuery before;
         private final long until;
         private final AtomicInteger nextUnclaimed = new AtomicInteger();
-        private final LocalShardResult[] results;
+        private final Outcome[] outcomes;
         private int answered;
         private boolean complete;
         private ScheduledFuture<?> timer;
 
-        Run(List<Phase> phases, ShardQueryRequest base, BeforeQuery before, long until) {
-            this.phases = phases;
+        Run(List<Member> members, List<PreparedQuery> prepared, GlobalStats sum, ShardQueryRequest base, BeforeQuery before, long until) {
+            this.members = members;
+            this.prepared = prepared;
+            this.sum = sum;
             this.base = base;
             this.before = before;
             this.until = until;
-            this.results = new LocalShardResult[phases.size()];
+            this.outcomes = new Outcome[members.size()];
         }
 
         /**
@@ -182,7 +158,7 @@ public final class LocalSearch {
          * still unclaimed are only given back (every shard is claimed exactly once, by this loop or a helper).
          */
         void work() {
-            for (int i = nextUnclaimed.getAndIncrement(); i < results.length; i = nextUnclaimed.getAndIncrement()) {
+            for (int i = nextUnclaimed.getAndIncrement(); i < outcomes.length; i = nextUnclaimed.getAndIncrement()) {
                 runOne(i);
             }
         }
@@ -190,7 +166,7 @@ public final class LocalSearch {
         /** Help is due: the deadline is armed and every shard nobody has started gets a thread. */
         void help() {
             arm(until, this::expire);
-            int left = results.length - nextUnclaimed.get();
+            int left = outcomes.length - nextUnclaimed.get();
             for (int n = 0; n < left && !answer.isDone(); n++) {
                 executor.execute(this::workOne);
             }
@@ -198,56 +174,115 @@ public final class LocalSearch {
 
         private void workOne() {
             int i = nextUnclaimed.getAndIncrement();
-            if (i < results.length) {
+            if (i < outcomes.length) {
                 runOne(i);
             }
         }
 
         private void runOne(int i) {
-            Phase phase = phases.get(i);
             if (answer.isDone()) {
-                release(phase);
-            } else {
-                record(i, queryOne(phase, base, before));
+                release(i);
+                return;
+            }
+            Outcome o = queryOne(i);
+            if (o.failure() != null) {
+                release(i);
+            }
+            record(i, o);
+        }
+
+        private Outcome queryOne(int i) {
+            int shard = members.get(i).shard();
+            try {
+                before.run(shard);
+                return new Outcome(members.get(i).searcher().rank(base, prepared.get(i), sum), null);
+            } catch (Throwable t) {
+                if (t instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                return new Outcome(null, failed(shard, ShardErrors.toStatus(t).getStatus()));
             }
         }
 
-        private void record(int i, LocalShardResult r) {
-            List<LocalShardResult> all;
+        private void record(int i, Outcome o) {
+            Outcome[] all;
             ScheduledFuture<?> pending;
             synchronized (this) {
                 if (complete) {
-                    return; // too late: the answer already names this shard as late
+                    if (o.page() != null) {
+                        release(i); // too late: the answer already names this shard as late
+                    }
+                    return;
                 }
-                results[i] = r;
-                if (++answered < results.length) {
+                outcomes[i] = o;
+                if (++answered < outcomes.length) {
                     return;
                 }
                 complete = true;
-                all = Arrays.asList(results);
+                all = outcomes.clone();
                 pending = timer;
             }
             pending.cancel(false);
-            answer.complete(all); // outside the monitor: completing runs the caller's continuation
+            answer.complete(finish(all)); // outside the monitor: completing runs the caller's continuation
         }
 
         /** The wait is over: the shards still running are late. */
         private void expire() {
-            List<LocalShardResult> all;
+            Outcome[] all;
             synchronized (this) {
                 if (complete) {
                     return;
                 }
-                for (int i = 0; i < results.length; i++) {
-                    if (results[i] == null) {
-                        int shard = phases.get(i).member().shard();
-                        results[i] = failed(shard, Status.DEADLINE_EXCEEDED.withDescription("shard " + shard + " did not answer before the deadline"));
+                for (int i = 0; i < outcomes.length; i++) {
+                    if (outcomes[i] == null) {
+                        int shard = members.get(i).shard();
+                        outcomes[i] = new Outcome(null, failed(shard, Status.DEADLINE_EXCEEDED.withDescription("shard " + shard
+                                + " did not answer before the deadline")));
                     }
                 }
                 complete = true;
-                all = Arrays.asList(results);
+                all = outcomes.clone();
             }
-            answer.complete(all);
+            answer.complete(finish(all));
+        }
+
+        /**
+         * The answer from the outcomes: the answered shards' pages merged, each shard's hits on the
+         * merged page read with their sources, and the answered shards' searchers given back.
+         */
+        private List<LocalShardResult> finish(Outcome[] all) {
+            List<List<ShardHit>> pages = new ArrayList<>();
+            int k = 0;
+            for (Outcome o : all) {
+                if (o.page() != null) {
+                    pages.add(o.page().hits());
+                    k = o.page().k();
+                }
+            }
+            Set<ShardHit> merged = Collections.newSetFromMap(new IdentityHashMap<>());
+            merged.addAll(TopKMerger.merge(pages, k, TopKMerger.order(base.getSortList())));
+            List<LocalShardResult> out = new ArrayList<>(all.length);
+            for (int i = 0; i < all.length; i++) {
+                Outcome o = all[i];
+                if (o.page() == null) {
+                    out.add(o.failure());
+                    continue;
+                }
+                int shard = members.get(i).shard();
+                List<ShardHit> hits = o.page().hits();
+                int kept = 0;
+                while (kept < hits.size() && merged.contains(hits.get(kept))) {
+                    kept++;
+                }
+                try {
+                    out.add(LocalShardResult.newBuilder().setShard(shard).setResponse(o.page().withSources(kept)).build());
+                } catch (Throwable t) {
+                    out.add(failed(shard, ShardErrors.toStatus(t).getStatus()));
+                } finally {
+                    release(i);
+                }
+            }
+            return out;
         }
 
         /** Schedules {@code task} (the help, then the deadline) unless the answer is out. */
@@ -256,29 +291,14 @@ public final class LocalSearch {
                 timer = TIMER.schedule(task, Math.max(0, atNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
         }
-    }
 
-    private static LocalShardResult queryOne(Phase phase, ShardQueryRequest base, BeforeQuery before) {
-        int shard = phase.member().shard();
-        try {
-            before.run(shard);
-            return LocalShardResult.newBuilder().setShard(shard).setResponse(phase.run(base)).build();
-        } catch (Throwable t) {
-            if (t instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
+        private void release(int i) {
+            try {
+                prepared.get(i).close();
+            } catch (IOException e) {
+                // the answer is already made; the searcher's reference was still given back
+                log.warn("shard {}: giving back a searcher failed: {}", members.get(i).shard(), e.toString());
             }
-            return failed(shard, ShardErrors.toStatus(t).getStatus());
-        } finally {
-            release(phase);
-        }
-    }
-
-    private static void release(Phase phase) {
-        try {
-            phase.done();
-        } catch (IOException e) {
-            // the answer is already made; the searcher's reference was still given back
-            log.warn("shard {}: giving back a searcher failed: {}", phase.member().shard(), e.toString());
         }
     }
 
