@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.quarry.coordinator.merge.TopKMerger;
+import dev.quarry.common.merge.TopKMerger;
 import dev.quarry.common.scoring.ScoringStatsSum;
 import dev.quarry.ingest.apply.LogRecord;
 import dev.quarry.ingest.json.Json;

@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.quarry.coordinator.error.CoordinatorException;
 import dev.quarry.coordinator.fanout.FanOut;
 import dev.quarry.coordinator.fanout.ShardResult;
-import dev.quarry.coordinator.merge.TopKMerger;
+import dev.quarry.common.merge.TopKMerger;
 import dev.quarry.coordinator.routing.IndexRoute;
 import dev.quarry.coordinator.routing.RoutingView;
 import dev.quarry.coordinator.routing.ShardRoute;

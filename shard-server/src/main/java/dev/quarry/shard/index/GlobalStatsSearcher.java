@@ -2,11 +2,8 @@ package dev.quarry.shard.index;
 
 import com.google.protobuf.ByteString;
 import dev.quarry.proto.v1.FieldStat;
-import dev.quarry.proto.v1.ScoringStats;
 import dev.quarry.proto.v1.TermStat;
 import java.io.IOException;
-import java.util.HashMap;
-import java.util.Map;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.CollectionStatistics;
@@ -20,22 +17,16 @@ import org.apache.lucene.search.TermStatistics;
  * to the local values. Thread-safety: immutable after construction, like any IndexSearcher.
  */
 final class GlobalStatsSearcher extends IndexSearcher {
-    private final Map<Term, TermStat> terms = new HashMap<>();
-    private final Map<String, FieldStat> fields = new HashMap<>();
+    private final GlobalStats stats;
 
-    GlobalStatsSearcher(IndexReader reader, ScoringStats stats) {
+    GlobalStatsSearcher(IndexReader reader, GlobalStats stats) {
         super(reader);
-        for (TermStat t : stats.getTermsList()) {
-            terms.put(new Term(t.getField(), new org.apache.lucene.util.BytesRef(t.getTerm().toByteArray())), t);
-        }
-        for (FieldStat f : stats.getFieldsList()) {
-            fields.put(f.getField(), f);
-        }
+        this.stats = stats;
     }
 
     @Override
     public TermStatistics termStatistics(Term term, int docFreq, long totalTermFreq) throws IOException {
-        TermStat g = terms.get(term);
+        TermStat g = stats.term(term);
         if (g == null || g.getDocFreq() <= 0) {
             return super.termStatistics(term, docFreq, totalTermFreq);
         }
@@ -44,7 +35,7 @@ final class GlobalStatsSearcher extends IndexSearcher {
 
     @Override
     public CollectionStatistics collectionStatistics(String field) throws IOException {
-        FieldStat g = fields.get(field);
+        FieldStat g = stats.field(field);
         if (g == null || g.getDocCount() <= 0) {
             return super.collectionStatistics(field);
         }

@@ -11,6 +11,7 @@ import dev.quarry.proto.v1.ShardQueryResponse;
 import dev.quarry.proto.v1.TotalHitsRelation;
 import dev.quarry.shard.error.ShardException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -33,6 +34,7 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TopFieldCollectorManager;
 import org.apache.lucene.search.TotalHits;
+import org.apache.lucene.util.BytesRef;
 
 /**
  * Read side of a shard replica: query (top-k by score desc, id asc), get by id, and the replica's
@@ -74,6 +76,54 @@ public final class ShardSearcher {
 
     /** {@link #query(ShardQueryRequest)} with the request's query already parsed by {@link #parse}. */
     public ShardQueryResponse query(ShardQueryRequest req, Query q) throws IOException {
+        Page page = page(req);
+        if (req.getRequireNewest() && req.getSearcherVersion() != 0 && !pinned.isNewest(req.getSearcherVersion())) {
+            throw new ShardException(ShardException.Kind.FAILED_PRECONDITION, "searcher version " + req.getSearcherVersion()
+                    + " is no longer this replica's newest");
+        }
+        PinnedSearchers.Pinned p = acquire(req.getSearcherVersion());
+        try {
+            return run(req, page, p, q, req.hasGlobalStats() ? GlobalStats.of(req.getGlobalStats()) : null);
+        } finally {
+            pinned.release(p);
+        }
+    }
+
+    /**
+     * The newest searcher acquired, the query rewritten on it, this shard's statistics for it and the
+     * term states read for them ({@link PreparedQuery}); the caller closes the result.
+     */
+    public PreparedQuery prepare(Query q) throws IOException {
+        PinnedSearchers.Pinned p = acquire(0);
+        try {
+            Query rewritten = p.searcher().rewrite(q);
+            ScoringStatsCollector.Collected c = ScoringStatsCollector.collectRewritten(p.searcher(), rewritten);
+            return new PreparedQuery(pinned, p, PreparedQuery.withTermStates(rewritten, c.states()),
+                    c.stats().toBuilder().setSearcherVersion(p.version()).build());
+        } catch (IOException | RuntimeException | Error e) {
+            pinned.release(p);
+            throw e;
+        }
+    }
+
+    /** The newest searcher acquired for {@code q} as it is, without statistics (LOCAL scoring); the caller closes the result. */
+    public PreparedQuery open(Query q) {
+        return new PreparedQuery(pinned, acquire(0), q, null);
+    }
+
+    /**
+     * Query phase on a prepared query's searcher, scored with {@code global} (null: this shard's own
+     * statistics). The request gives the page (k, sort, position, fields, lease); its query, version
+     * and statistics are not read. Leaves closing {@code prepared} to the caller.
+     */
+    public ShardQueryResponse query(ShardQueryRequest req, PreparedQuery prepared, GlobalStats global) throws IOException {
+        return run(req, page(req), prepared.pinned(), prepared.query(), global);
+    }
+
+    /** What a request asks of its page, checked before any searcher is acquired. */
+    private record Page(int k, SortSpec sort, FieldDoc after, int threshold, Set<String> fields) {}
+
+    private Page page(ShardQueryRequest req) {
         int k = req.getK() <= 0 ? 10 : req.getK();
         if (k > MAX_K) {
             throw new ShardException(ShardException.Kind.INVALID_ARGUMENT, "k must be at most " + MAX_K + "; use a cursor to page deeper");
@@ -82,34 +132,43 @@ public final class ShardSearcher {
         FieldDoc after = sort.after(req.getSearchAfterList());
         int threshold = req.getTotalHitsThreshold() <= 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, req.getTotalHitsThreshold());
         Set<String> fields = req.getFieldsCount() == 0 ? null : new HashSet<>(req.getFieldsList());
-        if (req.getRequireNewest() && req.getSearcherVersion() != 0 && !pinned.isNewest(req.getSearcherVersion())) {
-            throw new ShardException(ShardException.Kind.FAILED_PRECONDITION, "searcher version " + req.getSearcherVersion()
-                    + " is no longer this replica's newest");
+        return new Page(k, sort, after, threshold, fields);
+    }
+
+    private ShardQueryResponse run(ShardQueryRequest req, Page page, PinnedSearchers.Pinned p, Query q, GlobalStats global) throws IOException {
+        return rank(req, page, p, q, global).withSources(Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@link #query(ShardQueryRequest, PreparedQuery, GlobalStats)} without reading sources yet: the
+     * caller reads those of the hits it keeps ({@link RankedPage#withSources}) before closing {@code prepared}.
+     */
+    public RankedPage rank(ShardQueryRequest req, PreparedQuery prepared, GlobalStats global) throws IOException {
+        return rank(req, page(req), prepared.pinned(), prepared.query(), global);
+    }
+
+    private RankedPage rank(ShardQueryRequest req, Page page, PinnedSearchers.Pinned p, Query q, GlobalStats global) throws IOException {
+        pinned.lease(p.version(), req.getLeaseMs());
+        IndexSearcher acquired = p.searcher();
+        IndexSearcher s = global != null ? new GlobalStatsSearcher(acquired.getIndexReader(), global) : acquired;
+        TopDocs top = s.search(q, new TopFieldCollectorManager(page.sort().sort(), page.k(), page.after(), page.threshold()));
+        ShardQueryResponse header = ShardQueryResponse.newBuilder()
+                .setTotalHits(top.totalHits.value())
+                .setTotalHitsRelation(top.totalHits.relation() == TotalHits.Relation.EQUAL_TO ? TotalHitsRelation.EQ : TotalHitsRelation.GTE)
+                .setCheckpoint(p.checkpoint().toProto())
+                .setSearcherVersion(p.version())
+                .build();
+        int idPosition = page.sort().kinds().size(); // the id is the sort's last field
+        List<ShardHit> hits = new ArrayList<>(top.scoreDocs.length);
+        for (ScoreDoc sd : top.scoreDocs) {
+            FieldDoc fd = (FieldDoc) sd;
+            hits.add(ShardHit.newBuilder()
+                    .setId(fd.fields[idPosition] instanceof BytesRef id ? id.utf8ToString() : "")
+                    .setScore(scoreOf(fd))
+                    .addAllSortValues(page.sort().values(fd))
+                    .build());
         }
-        PinnedSearchers.Pinned p = acquire(req.getSearcherVersion());
-        try {
-            pinned.lease(p.version(), req.getLeaseMs());
-            IndexSearcher acquired = p.searcher();
-            IndexSearcher s = req.hasGlobalStats() ? new GlobalStatsSearcher(acquired.getIndexReader(), req.getGlobalStats()) : acquired;
-            TopDocs top = s.search(q, new TopFieldCollectorManager(sort.sort(), k, after, threshold));
-            ShardQueryResponse.Builder out = ShardQueryResponse.newBuilder()
-                    .setTotalHits(top.totalHits.value())
-                    .setTotalHitsRelation(top.totalHits.relation() == TotalHits.Relation.EQUAL_TO ? TotalHitsRelation.EQ : TotalHitsRelation.GTE)
-                    .setCheckpoint(p.checkpoint().toProto())
-                    .setSearcherVersion(p.version());
-            HitLoader.Loaded[] loaded = HitLoader.load(s.getIndexReader(), top.scoreDocs, s.storedFields());
-            for (int i = 0; i < top.scoreDocs.length; i++) {
-                FieldDoc fd = (FieldDoc) top.scoreDocs[i];
-                out.addHits(ShardHit.newBuilder()
-                        .setId(loaded[i].id())
-                        .setScore(scoreOf(fd))
-                        .setSourceJson(filterSource(loaded[i].source(), fields))
-                        .addAllSortValues(sort.values(fd)));
-            }
-            return out.build();
-        } finally {
-            pinned.release(p);
-        }
+        return new RankedPage(header, hits, top.scoreDocs, s.getIndexReader(), s.storedFields(), page.fields(), page.k());
     }
 
     /** This shard's statistics for the query's terms (phase one of GLOBAL scoring), with the searcher they came from. */
@@ -202,7 +261,7 @@ public final class ShardSearcher {
         return v != null && v.advanceExact(doc - leaf.docBase) ? v.longValue() : 0;
     }
 
-    private static String filterSource(String source, Set<String> fields) throws IOException {
+    static String filterSource(String source, Set<String> fields) throws IOException {
         if (fields == null) {
             return source;
         }

@@ -1,14 +1,21 @@
 package dev.quarry.shard.rpc;
 
+import dev.quarry.common.merge.TopKMerger;
 import dev.quarry.common.scoring.ScoringStatsSum;
 import dev.quarry.proto.v1.LocalShardResult;
-import dev.quarry.proto.v1.ScoringStats;
 import dev.quarry.proto.v1.ShardQueryRequest;
+import dev.quarry.proto.v1.ShardHit;
+import dev.quarry.shard.index.GlobalStats;
+import dev.quarry.shard.index.PreparedQuery;
+import dev.quarry.shard.index.RankedPage;
 import dev.quarry.shard.index.ShardSearcher;
+import java.io.IOException;
 import io.grpc.Status;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
@@ -17,13 +24,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.lucene.search.Query;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Both phases of a search over several shards held by this node, in one request ({@code SearchLocal}):
- * the query is parsed once; each shard's statistics come from its newest searcher, which is pinned
- * by version for the query phase, so statistics and scores read one point-in-time view per shard,
- * exactly as the coordinator's two-round path does; with {@code sum_stats} every shard scores with
- * the sum. A failure of the statistics phase fails the whole request (summed statistics would be wrong).
+ * the query is parsed once; each shard's statistics come from its newest searcher, which stays
+ * acquired for the query phase ({@link PreparedQuery}: rewritten once, its terms looked up once for
+ * both phases), so statistics and scores read one point-in-time view per shard, exactly as the
+ * coordinator's two-round path does; with {@code sum_stats} every shard scores with the sum. A
+ * failure of the statistics phase fails the whole request (summed statistics would be wrong).
+ *
+ * <p>Sources are read last: the shards' pages are merged in the request's order (the coordinator's
+ * {@link TopKMerger}, so it picks the same hits), and each shard reads the sources of its hits on the
+ * merged page only, a prefix of its own page; a shard's answer therefore lists just those hits, with
+ * its totals unchanged. Since the node holds every listed shard, the coordinator's page is the same.
  *
  * <p>The query phases run on the calling thread, one shard after the other, which on a busy node
  * costs less than a thread hand-off per shard (each query phase is a fraction of a millisecond). If
@@ -34,6 +49,8 @@ import org.apache.lucene.search.Query;
  * Thread-safety: stateless apart from the executor and a shared timer; safe for concurrent use.
  */
 public final class LocalSearch {
+    private static final Logger log = LoggerFactory.getLogger(LocalSearch.class);
+
     /** How long the calling thread works through the shards alone before the rest get threads of their own. */
     static final long HELP_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
@@ -85,66 +102,71 @@ public final class LocalSearch {
         long until = System.nanoTime() + waitNanos;
         ShardQueryRequest base = query.toBuilder().clearMinOffsets().clearGlobalStats().setRequireNewest(false).setSearcherVersion(0).build();
         Query parsed = members.get(0).searcher().parse(base);
-        List<ShardQueryRequest> requests = new ArrayList<>(members.size());
-        if (sumStats) {
-            List<ScoringStats> stats = new ArrayList<>(members.size());
+        List<PreparedQuery> prepared = new ArrayList<>(members.size());
+        try {
             for (Member m : members) {
-                stats.add(m.searcher().termStats(base, parsed));
+                prepared.add(sumStats ? m.searcher().prepare(parsed) : m.searcher().open(parsed));
             }
-            ScoringStats sum = ScoringStatsSum.sum(stats);
-            for (int i = 0; i < members.size(); i++) {
-                requests.add(base.toBuilder().setShard(members.get(i).shard()).setSearcherVersion(stats.get(i).getSearcherVersion())
-                        .setGlobalStats(sum).build());
+        } catch (Exception | Error e) {
+            for (PreparedQuery p : prepared) {
+                p.close();
             }
-        } else {
-            for (Member m : members) {
-                requests.add(base.toBuilder().setShard(m.shard()).build());
-            }
+            throw e;
         }
-        Run run = new Run(members, requests, parsed, before, until);
+        GlobalStats sum = sumStats ? GlobalStats.of(ScoringStatsSum.sum(prepared.stream().map(PreparedQuery::stats).toList())) : null;
+        Run run = new Run(members, prepared, sum, base, before, until);
         run.answer.thenAccept(onAnswer);
         run.arm(Math.min(until, System.nanoTime() + HELP_AFTER_NANOS), run::help);
         run.work();
     }
 
-    /** The query phases of one search. Claims by index; results and the answer guarded by the monitor. */
+    /** One shard's query phase: its page (sources not read yet), or its failure. */
+    private record Outcome(RankedPage page, LocalShardResult failure) {}
+
+    /**
+     * The query phases of one search. Claims by index; outcomes and the answer guarded by the monitor.
+     * Each shard's searcher is given back exactly once: by the thread that makes the answer (after
+     * reading the sources), by the shard's own thread when it failed or was too late, or unused when
+     * the answer was out before the shard was claimed.
+     */
     private final class Run {
         final CompletableFuture<List<LocalShardResult>> answer = new CompletableFuture<>();
         private final List<Member> members;
-        private final List<ShardQueryRequest> requests;
-        private final Query parsed;
+        private final List<PreparedQuery> prepared;
+        private final GlobalStats sum;
+        private final ShardQueryRequest base;
         private final BeforeQuery before;
         private final long until;
         private final AtomicInteger nextUnclaimed = new AtomicInteger();
-        private final LocalShardResult[] results;
+        private final Outcome[] outcomes;
         private int answered;
         private boolean complete;
         private ScheduledFuture<?> timer;
 
-        Run(List<Member> members, List<ShardQueryRequest> requests, Query parsed, BeforeQuery before, long until) {
+        Run(List<Member> members, List<PreparedQuery> prepared, GlobalStats sum, ShardQueryRequest base, BeforeQuery before, long until) {
             this.members = members;
-            this.requests = requests;
-            this.parsed = parsed;
+            this.prepared = prepared;
+            this.sum = sum;
+            this.base = base;
             this.before = before;
             this.until = until;
-            this.results = new LocalShardResult[members.size()];
+            this.outcomes = new Outcome[members.size()];
         }
 
-        /** Runs unclaimed shards on this thread until none is left (or the answer is out). */
+        /**
+         * Runs unclaimed shards on this thread until none is left; once the answer is out, the shards
+         * still unclaimed are only given back (every shard is claimed exactly once, by this loop or a helper).
+         */
         void work() {
-            while (!answer.isDone()) {
-                int i = nextUnclaimed.getAndIncrement();
-                if (i >= results.length) {
-                    return;
-                }
-                record(i, queryOne(members.get(i), requests.get(i), parsed, before));
+            for (int i = nextUnclaimed.getAndIncrement(); i < outcomes.length; i = nextUnclaimed.getAndIncrement()) {
+                runOne(i);
             }
         }
 
         /** Help is due: the deadline is armed and every shard nobody has started gets a thread. */
         void help() {
             arm(until, this::expire);
-            int left = results.length - nextUnclaimed.get();
+            int left = outcomes.length - nextUnclaimed.get();
             for (int n = 0; n < left && !answer.isDone(); n++) {
                 executor.execute(this::workOne);
             }
@@ -152,47 +174,115 @@ public final class LocalSearch {
 
         private void workOne() {
             int i = nextUnclaimed.getAndIncrement();
-            if (i < results.length) {
-                record(i, queryOne(members.get(i), requests.get(i), parsed, before));
+            if (i < outcomes.length) {
+                runOne(i);
             }
         }
 
-        private void record(int i, LocalShardResult r) {
-            List<LocalShardResult> all;
+        private void runOne(int i) {
+            if (answer.isDone()) {
+                release(i);
+                return;
+            }
+            Outcome o = queryOne(i);
+            if (o.failure() != null) {
+                release(i);
+            }
+            record(i, o);
+        }
+
+        private Outcome queryOne(int i) {
+            int shard = members.get(i).shard();
+            try {
+                before.run(shard);
+                return new Outcome(members.get(i).searcher().rank(base, prepared.get(i), sum), null);
+            } catch (Throwable t) {
+                if (t instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                return new Outcome(null, failed(shard, ShardErrors.toStatus(t).getStatus()));
+            }
+        }
+
+        private void record(int i, Outcome o) {
+            Outcome[] all;
             ScheduledFuture<?> pending;
             synchronized (this) {
                 if (complete) {
-                    return; // too late: the answer already names this shard as late
+                    if (o.page() != null) {
+                        release(i); // too late: the answer already names this shard as late
+                    }
+                    return;
                 }
-                results[i] = r;
-                if (++answered < results.length) {
+                outcomes[i] = o;
+                if (++answered < outcomes.length) {
                     return;
                 }
                 complete = true;
-                all = Arrays.asList(results);
+                all = outcomes.clone();
                 pending = timer;
             }
             pending.cancel(false);
-            answer.complete(all); // outside the monitor: completing runs the caller's continuation
+            answer.complete(finish(all)); // outside the monitor: completing runs the caller's continuation
         }
 
         /** The wait is over: the shards still running are late. */
         private void expire() {
-            List<LocalShardResult> all;
+            Outcome[] all;
             synchronized (this) {
                 if (complete) {
                     return;
                 }
-                for (int i = 0; i < results.length; i++) {
-                    if (results[i] == null) {
+                for (int i = 0; i < outcomes.length; i++) {
+                    if (outcomes[i] == null) {
                         int shard = members.get(i).shard();
-                        results[i] = failed(shard, Status.DEADLINE_EXCEEDED.withDescription("shard " + shard + " did not answer before the deadline"));
+                        outcomes[i] = new Outcome(null, failed(shard, Status.DEADLINE_EXCEEDED.withDescription("shard " + shard
+                                + " did not answer before the deadline")));
                     }
                 }
                 complete = true;
-                all = Arrays.asList(results);
+                all = outcomes.clone();
             }
-            answer.complete(all);
+            answer.complete(finish(all));
+        }
+
+        /**
+         * The answer from the outcomes: the answered shards' pages merged, each shard's hits on the
+         * merged page read with their sources, and the answered shards' searchers given back.
+         */
+        private List<LocalShardResult> finish(Outcome[] all) {
+            List<List<ShardHit>> pages = new ArrayList<>();
+            int k = 0;
+            for (Outcome o : all) {
+                if (o.page() != null) {
+                    pages.add(o.page().hits());
+                    k = o.page().k();
+                }
+            }
+            Set<ShardHit> merged = Collections.newSetFromMap(new IdentityHashMap<>());
+            merged.addAll(TopKMerger.merge(pages, k, TopKMerger.order(base.getSortList())));
+            List<LocalShardResult> out = new ArrayList<>(all.length);
+            for (int i = 0; i < all.length; i++) {
+                Outcome o = all[i];
+                if (o.page() == null) {
+                    out.add(o.failure());
+                    continue;
+                }
+                int shard = members.get(i).shard();
+                List<ShardHit> hits = o.page().hits();
+                int kept = 0;
+                while (kept < hits.size() && merged.contains(hits.get(kept))) {
+                    kept++;
+                }
+                try {
+                    out.add(LocalShardResult.newBuilder().setShard(shard).setResponse(o.page().withSources(kept)).build());
+                } catch (Throwable t) {
+                    out.add(failed(shard, ShardErrors.toStatus(t).getStatus()));
+                } finally {
+                    release(i);
+                }
+            }
+            return out;
         }
 
         /** Schedules {@code task} (the help, then the deadline) unless the answer is out. */
@@ -201,17 +291,14 @@ public final class LocalSearch {
                 timer = TIMER.schedule(task, Math.max(0, atNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
         }
-    }
 
-    private static LocalShardResult queryOne(Member m, ShardQueryRequest req, Query parsed, BeforeQuery before) {
-        try {
-            before.run(m.shard());
-            return LocalShardResult.newBuilder().setShard(m.shard()).setResponse(m.searcher().query(req, parsed)).build();
-        } catch (Throwable t) {
-            if (t instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
+        private void release(int i) {
+            try {
+                prepared.get(i).close();
+            } catch (IOException e) {
+                // the answer is already made; the searcher's reference was still given back
+                log.warn("shard {}: giving back a searcher failed: {}", members.get(i).shard(), e.toString());
             }
-            return failed(m.shard(), ShardErrors.toStatus(t).getStatus());
         }
     }
 

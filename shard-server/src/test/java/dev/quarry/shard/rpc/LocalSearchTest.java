@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.quarry.ingest.apply.LogRecord;
 import dev.quarry.ingest.schema.IndexSchema;
 import dev.quarry.proto.v1.LocalShardResult;
+import dev.quarry.proto.v1.ShardHit;
 import dev.quarry.proto.v1.ShardQueryRequest;
 import dev.quarry.shard.index.PinnedSearchers;
 import dev.quarry.shard.index.QueryFactory;
@@ -56,7 +57,10 @@ class LocalSearchTest {
             pinned.recordCurrent(w.visibleCheckpoint());
             members.add(new LocalSearch.Member(shard, new ShardSearcher(w.searchers(), pinned, new QueryFactory(SCHEMA))));
         }
+        idleRefCounts = refCounts();
     }
+
+    private List<Integer> idleRefCounts;
 
     @AfterEach
     void close() throws Exception {
@@ -78,8 +82,43 @@ class LocalSearchTest {
         assertThat(answer.get()).extracting(LocalShardResult::getShard).containsExactly(0, 1, 2, 3);
         assertThat(answer.get()).allSatisfy(r -> {
             assertThat(r.getStatusCode()).as(r.getStatusMessage()).isZero();
-            assertThat(r.getResponse().getHitsList()).hasSize(5);
+            assertThat(r.getResponse().getTotalHits()).isEqualTo(5);
         });
+        // every document scores the same: the top 5 over all shards are shard 0's (ids break the tie),
+        // and only they are answered, with their sources
+        assertThat(answer.get().get(0).getResponse().getHitsList()).extracting(ShardHit::getId).containsExactly("0-0", "0-1", "0-2", "0-3", "0-4");
+        assertThat(answer.get().get(0).getResponse().getHitsList()).allSatisfy(h -> assertThat(h.getSourceJson()).contains(h.getId()));
+        assertThat(answer.get().subList(1, 4)).allSatisfy(r -> assertThat(r.getResponse().getHitsList()).isEmpty());
+    }
+
+    @Test
+    void eachShardAnswersItsHitsOnTheMergedPage() throws Exception {
+        // "router N-i" ranks shard N's own documents first; k=6 over 4 shards takes hits from several
+        ShardQueryRequest mixed = ShardQueryRequest.newBuilder().setQuery("react OR 2 OR 3").setK(6).build();
+        List<LocalShardResult> results = search.search(members, mixed, true, TimeUnit.SECONDS.toNanos(30), shard -> { });
+        List<List<ShardHit>> full = new ArrayList<>();
+        for (LocalSearch.Member m : members) { // each shard's own top 6 under the same summed statistics
+            var stats = new ArrayList<dev.quarry.proto.v1.ScoringStats>();
+            members.forEach(o -> stats.add(termStats(o, mixed)));
+            full.add(m.searcher().query(mixed.toBuilder().setGlobalStats(dev.quarry.common.scoring.ScoringStatsSum.sum(stats)).build()).getHitsList());
+        }
+        List<ShardHit> want = dev.quarry.common.merge.TopKMerger.merge(full, 6);
+        List<ShardHit> got = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            List<ShardHit> hits = results.get(i).getResponse().getHitsList();
+            assertThat(hits).as("shard %d answers a prefix of its page", i).isEqualTo(full.get(i).subList(0, hits.size()));
+            got.addAll(hits);
+        }
+        assertThat(got).containsExactlyInAnyOrderElementsOf(want);
+        assertThat(results.stream().filter(r -> r.getResponse().getHitsCount() > 0).count()).isGreaterThan(1);
+    }
+
+    private static dev.quarry.proto.v1.ScoringStats termStats(LocalSearch.Member m, ShardQueryRequest q) {
+        try {
+            return m.searcher().termStats(q);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
@@ -105,11 +144,48 @@ class LocalSearchTest {
             assertThat(results.get(0).getStatusCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED.value());
             assertThat(results.subList(1, 4)).allSatisfy(r -> {
                 assertThat(r.getStatusCode()).as(r.getStatusMessage()).isZero();
-                assertThat(r.getResponse().getHitsList()).hasSize(5);
+                assertThat(r.getResponse().getTotalHits()).isEqualTo(5);
             });
+            // the top 5 of the shards that answered: shard 1's (equal scores, ids break the tie)
+            assertThat(results.get(1).getResponse().getHitsList()).extracting(ShardHit::getId).containsExactly("1-0", "1-1", "1-2", "1-3", "1-4");
         } finally {
             release.countDown();
         }
         caller.get(5, TimeUnit.SECONDS);
+        assertThat(refCounts()).as("every shard's searcher given back, the late one's too").isEqualTo(idleRefCounts);
+    }
+
+    @Test
+    void everyShardsSearcherIsGivenBackAfterAnAnswer() throws Exception {
+        for (boolean sumStats : new boolean[] {true, false}) {
+            List<LocalShardResult> results = search.search(members, query, sumStats, TimeUnit.SECONDS.toNanos(30), shard -> { });
+            assertThat(results).allSatisfy(r -> assertThat(r.getStatusCode()).as(r.getStatusMessage()).isZero());
+            assertThat(refCounts()).isEqualTo(idleRefCounts);
+        }
+    }
+
+    @Test
+    void aShardFailingItsQueryPhaseGivesBackEveryShardsSearcher() throws Exception {
+        List<LocalShardResult> results = search.search(members, query, true, TimeUnit.SECONDS.toNanos(30), shard -> {
+            if (shard == 2) {
+                throw new IllegalStateException("injected");
+            }
+        });
+        assertThat(results.get(2).getStatusCode()).isNotZero();
+        assertThat(refCounts()).isEqualTo(idleRefCounts);
+    }
+
+    /** The reference count of each shard's current reader, less the one reading it takes. */
+    private List<Integer> refCounts() throws Exception {
+        List<Integer> out = new ArrayList<>();
+        for (ShardWriter w : writers) {
+            var s = w.searchers().acquire();
+            try {
+                out.add(s.getIndexReader().getRefCount() - 1);
+            } finally {
+                w.searchers().release(s);
+            }
+        }
+        return out;
     }
 }

@@ -1,4 +1,4 @@
-package dev.quarry.coordinator.merge;
+package dev.quarry.common.merge;
 
 import dev.quarry.proto.v1.ShardHit;
 import dev.quarry.proto.v1.SortValue;

@@ -1,4 +1,4 @@
-package dev.quarry.coordinator.merge;
+package dev.quarry.common.merge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
