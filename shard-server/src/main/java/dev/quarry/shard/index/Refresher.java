@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  *       searchable on all of them one reopen after the same grid point (with phases drifting apart
  *       it waited for the later of two independent schedules);</li>
  *   <li>the shards on one node do not all reopen at once ({@link #phaseMs} spreads an index's shards
- *       over the interval): replicas created together kept refreshing at the same instant, and four
- *       reopens at once beside four apply threads on two cores spent 0.1–0.2 s of each reopen
- *       waiting for a core (the run-queue wait measured in the ingest benchmark) for 30 ms of CPU.</li>
+ *       over the interval; replicas created together used to keep refreshing at the same instant).
+ *       On the 2-core ingest benchmark this made no measurable difference: a reopen there waits
+ *       0.1–0.2 s for a core for 30 ms of CPU mostly because of the apply threads.</li>
  * </ul>
  *
  * <p>Thread-safety: {@link #changed}, {@link #request} and {@link #close} may be called from any
