@@ -121,7 +121,8 @@ public final class ShardWriter implements RecordApplier, Closeable {
     /**
      * Held by the apply thread while it applies a batch, and by a periodic commit or a refresh from
      * reading the offsets until the cut-over of its full flush ({@link GateReleasingDirectory}; a
-     * refresh publishes without taking it again). Fair, so a waiting refresh starts after at most one batch.
+     * refresh publishes without taking it again). Fair, and a batch hands it over between two records when someone waits
+     * ({@link #letWaiterIn}), so a waiting refresh or commit starts after at most one record.
      */
     private final java.util.concurrent.locks.ReentrantLock applyGate = new java.util.concurrent.locks.ReentrantLock(true);
     /** One refresh at a time (the refresh thread, or a direct caller). */

@@ -42,9 +42,10 @@ import org.apache.lucene.util.BytesRef;
  * load; {@link #stored} then answers from memory.
  *
  * <p>Thread-safety: not thread-safe; every call must hold the writer's apply gate (the apply thread
- * holds it for a whole batch, from {@link #afterRefresh} and {@link #prefetch} to the last {@link #record};
+ * holds it while it applies a batch, from {@link #afterRefresh} and {@link #prefetch} to the last {@link #record},
+ * and lets a waiting refresh or commit in between two records, then prefetches the records left again;
  * the refresh thread holds it for {@link #afterRefresh} and {@link #beforeRefresh}), so the two generations and the
- * prefetched answers never change in the middle of a batch.
+ * prefetched answers never change while one record is decided.
  */
 final class VersionLookup {
     /** What is stored for an id: a live document or a tombstone. */
