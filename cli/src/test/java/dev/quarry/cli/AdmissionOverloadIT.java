@@ -60,8 +60,11 @@ import org.junit.jupiter.api.io.TempDir;
  * fewer callers leave slots idle for a round trip and understate it by half), then offers five
  * times that rate open-loop for 30 s — 10% interactive, 90% batch, every call with the same
  * deadline (its budget) — and checks what the issue asks: admitted requests keep p99 within their
- * budget; the rest are refused with RESOURCE_EXHAUSTED within milliseconds; nothing ends in any
- * other way (no DEADLINE_EXCEEDED, no call left unanswered); the queue and the in-flight count stay
+ * budget; the rest are refused with RESOURCE_EXHAUSTED within milliseconds; nothing times out
+ * silently: no call is left unanswered, none ends with another status, and a DEADLINE_EXCEEDED is
+ * allowed only for a call the coordinator admitted (an admitted call over its budget, counted in
+ * the p99 above; its admission counters must show it admitted, and none cancelled while queued), never
+ * for one that waited in the queue until the caller gave up; the queue and the in-flight count stay
  * within their bounds and the heap does not grow; interactive requests are served ahead of batch
  * ones. The limits have the shipped defaults' proportions (queue twice the limit, a quarter of it
  * for batch) at a small scale.
@@ -206,6 +209,7 @@ class AdmissionOverloadIT {
         assertThat(unloaded.getValueAtPercentile(99) / 1e3).as("unloaded p99 (ms) well under the budget").isLessThan(budgetMs / 3.0);
 
         Map<String, Double> shedBefore = shedCounts();
+        Map<String, Double> admittedBefore = admittedCounts();
         long heapBefore = heapAfterGc();
         OpenLoop run = new OpenLoop(offered, OVERLOAD, budgetMs);
         Thread sampler = Thread.ofVirtual().start(run::sampleGauges);
@@ -219,6 +223,7 @@ class AdmissionOverloadIT {
         Histogram probe = run.control;
         long heapAfter = heapAfterGc();
         Map<String, Double> shed = delta(shedBefore, shedCounts());
+        Map<String, Double> admittedByServer = delta(admittedBefore, admittedCounts());
 
         Report r = run.report();
         System.out.printf(Locale.ROOT, "[admission IT] sent %d in %.1f s (%.0f req/s; the sender lagged its schedule by > 5 ms on %d calls, max %.1f ms); "
@@ -230,25 +235,34 @@ class AdmissionOverloadIT {
                 Runtime.getRuntime().availableProcessors());
         System.out.println("[admission IT]" + host);
         for (Priority p : Priority.values()) {
-            System.out.printf(Locale.ROOT, "[admission IT]   %-11s sent %6d  admitted %6d (%.0f req/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms)"
-                            + "  shed %6d (%.1f%%, p50 %.2f ms, p99 %.2f ms, max %.1f ms)  other %s%n", p, r.sent.get(p), r.ok.get(p).getTotalCount(),
-                    r.ok.get(p).getTotalCount() / run.sendSeconds, ms(r.ok.get(p), 50), ms(r.ok.get(p), 99), r.ok.get(p).getMaxValue() / 1e3,
+            System.out.printf(Locale.ROOT, "[admission IT]   %-11s sent %6d  admitted %6d (%.0f req/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms; "
+                            + "over budget %d)  shed %6d (%.1f%%, p50 %.2f ms, p99 %.2f ms, max %.1f ms)  other %s%n", p, r.sent.get(p),
+                    r.admitted(p).getTotalCount(), r.admitted(p).getTotalCount() / run.sendSeconds, ms(r.admitted(p), 50), ms(r.admitted(p), 99),
+                    r.admitted(p).getMaxValue() / 1e3, r.late.get(p).getTotalCount(),
                     r.shed.get(p).getTotalCount(), 100.0 * r.shed.get(p).getTotalCount() / r.sent.get(p), ms(r.shed.get(p), 50),
                     ms(r.shed.get(p), 99), r.shed.get(p).getMaxValue() / 1e3, r.other.get(p));
         }
         run.otherDetails.forEach((code, detail) -> System.out.printf("[admission IT]   e.g. %s: %s%n", code, detail));
-        System.out.printf(Locale.ROOT, "[admission IT] shed by reason (server counters) %s; max queue depth %d of %d, max in flight %d of %d; "
-                + "heap after GC %d MB before, %d MB after%n", shed, run.maxQueued.get(), MAX_QUEUE, run.maxInFlight.get(), LIMIT,
+        System.out.printf(Locale.ROOT, "[admission IT] admitted (server counters) %s; shed by reason (server counters) %s; max queue depth %d of %d, max in flight %d of %d; "
+                + "heap after GC %d MB before, %d MB after%n", admittedByServer, shed, run.maxQueued.get(), MAX_QUEUE, run.maxInFlight.get(), LIMIT,
                 heapBefore >> 20, heapAfter >> 20);
 
-        // Nothing ends silently or otherwise: each call is admitted and answered, or refused.
+        // Nothing times out silently: each call is admitted and answered (DEADLINE_EXCEEDED only if it
+        // was admitted and then ran over its budget, which the p99 below counts), or refused.
         for (Priority p : Priority.values()) {
-            assertThat(r.other.get(p)).as("%s calls that ended neither OK nor RESOURCE_EXHAUSTED %s%s", p, run.otherDetails, host).isEmpty();
-            assertThat(r.ok.get(p).getTotalCount() + r.shed.get(p).getTotalCount()).isEqualTo(r.sent.get(p));
+            assertThat(r.other.get(p)).as("%s calls that ended neither OK, RESOURCE_EXHAUSTED nor DEADLINE_EXCEEDED %s%s", p, run.otherDetails, host)
+                    .isEmpty();
+            assertThat(r.admitted(p).getTotalCount() + r.shed.get(p).getTotalCount()).isEqualTo(r.sent.get(p));
+            assertThat(admittedByServer.getOrDefault(p.name().toLowerCase(Locale.ROOT), 0.0))
+                    .as("%s calls the coordinator admitted, against %d answered OK and %d over budget %s%s", p, r.ok.get(p).getTotalCount(),
+                            r.late.get(p).getTotalCount(), run.otherDetails, host)
+                    .isEqualTo((double) r.admitted(p).getTotalCount());
         }
+        assertThat(shed).as("calls whose caller gave up while they were queued").doesNotContainKeys("interactive/cancelled", "batch/cancelled");
         // Admitted requests keep their budget.
         for (Priority p : Priority.values()) {
-            assertThat(ms(r.ok.get(p), 99)).as("%s admitted p99 (ms)%s", p, host).isLessThanOrEqualTo(budgetMs);
+            assertThat(ms(r.admitted(p), 99)).as("%s admitted p99 (ms), %d of them over budget%s", p, r.late.get(p).getTotalCount(), host)
+                    .isLessThanOrEqualTo(budgetMs);
         }
         // The rest are refused within milliseconds.
         Histogram allShed = new Histogram(3);
@@ -258,7 +272,7 @@ class AdmissionOverloadIT {
         assertThat(ms(allShed, 99)).as("shed p99 (ms), against the control calls' p99 of %.1f ms%s", ms(probe, 99), host)
                 .isLessThanOrEqualTo(ms(probe, 99) + SHED_OVER_PROBE_P99_MS);
         // Shedding keeps the cluster doing useful work: goodput stays near the sustainable rate.
-        long admitted = r.ok.values().stream().mapToLong(Histogram::getTotalCount).sum();
+        long admitted = r.ok.values().stream().mapToLong(Histogram::getTotalCount).sum(); // answered within budget
         assertThat(admitted / run.sendSeconds).as("admitted req/s under overload").isGreaterThan(0.5 * sustainable);
         // Interactive first: offered at half the sustainable rate, nearly all of it is served, and batch absorbs the shedding.
         double interactiveShed = (double) r.shed.get(Priority.INTERACTIVE).getTotalCount() / r.sent.get(Priority.INTERACTIVE);
@@ -274,17 +288,27 @@ class AdmissionOverloadIT {
 
     private enum Priority { INTERACTIVE, BATCH }
 
-    private record Report(Map<Priority, Long> sent, Map<Priority, Histogram> ok, Map<Priority, Histogram> shed, Map<Priority, Map<String, Integer>> other) {}
+    /** Outcomes by priority: {@code ok} answered, {@code late} DEADLINE_EXCEEDED (admitted, over budget), {@code shed} refused. */
+    private record Report(Map<Priority, Long> sent, Map<Priority, Histogram> ok, Map<Priority, Histogram> late, Map<Priority, Histogram> shed,
+            Map<Priority, Map<String, Integer>> other) {
+        /** Latencies of every admitted call: the answered ones and those that ran over their budget. */
+        Histogram admitted(Priority p) {
+            Histogram all = ok.get(p).copy();
+            all.add(late.get(p));
+            return all;
+        }
+    }
 
     /** The open-loop sender: call i leaves at start + i / rate whatever happened to the earlier ones. */
     private final class OpenLoop {
         private static final int OK = 1;
         private static final int SHED = 2;
+        private static final int LATE = 3;
         final int n;
         final long periodNanos;
         final long budgetMs;
         final AtomicLongArray latencyNanos;
-        final AtomicIntegerArray outcome; // 0 pending, OK, SHED, or 100 + other status code
+        final AtomicIntegerArray outcome; // 0 pending, OK, SHED, LATE, or 100 + other status code
         final CountDownLatch allAnswered;
         final AtomicInteger lateSends = new AtomicInteger();
         final AtomicInteger maxQueued = new AtomicInteger();
@@ -363,7 +387,11 @@ class AdmissionOverloadIT {
                                 if (code != Status.Code.RESOURCE_EXHAUSTED) {
                                     otherDetails.putIfAbsent(code.name(), String.valueOf(Status.fromThrowable(t).getDescription()));
                                 }
-                                done(id, sent, code == Status.Code.RESOURCE_EXHAUSTED ? SHED : 100 + code.value());
+                                done(id, sent, switch (code) {
+                                    case RESOURCE_EXHAUSTED -> SHED;
+                                    case DEADLINE_EXCEEDED -> LATE;
+                                    default -> 100 + code.value();
+                                });
                             }
 
                             @Override
@@ -420,11 +448,13 @@ class AdmissionOverloadIT {
             Map<Priority, Long> sent = new EnumMap<>(Priority.class);
             Map<Priority, Histogram> ok = new EnumMap<>(Priority.class);
             Map<Priority, Histogram> shed = new EnumMap<>(Priority.class);
+            Map<Priority, Histogram> late = new EnumMap<>(Priority.class);
             Map<Priority, Map<String, Integer>> other = new EnumMap<>(Priority.class);
             for (Priority p : Priority.values()) {
                 sent.put(p, 0L);
                 ok.put(p, new Histogram(3));
                 shed.put(p, new Histogram(3));
+                late.put(p, new Histogram(3));
                 other.put(p, new TreeMap<>());
             }
             for (int i = 0; i < n; i++) {
@@ -434,11 +464,12 @@ class AdmissionOverloadIT {
                 switch (outcome.get(i)) {
                     case OK -> ok.get(p).recordValue(us);
                     case SHED -> shed.get(p).recordValue(us);
+                    case LATE -> late.get(p).recordValue(us);
                     case 0 -> other.get(p).merge("no answer", 1, Integer::sum);
                     default -> other.get(p).merge(Status.Code.values()[outcome.get(i) - 100].name(), 1, Integer::sum);
                 }
             }
-            return new Report(sent, ok, shed, other);
+            return new Report(sent, ok, late, shed, other);
         }
     }
 
@@ -510,6 +541,14 @@ class AdmissionOverloadIT {
         Map<String, Double> out = new TreeMap<>();
         for (var c : Search.in(cluster.metrics()).name("quarry.coordinator.admission.shed").counters()) {
             out.put(c.getId().getTag("priority") + "/" + c.getId().getTag("reason"), c.count());
+        }
+        return out;
+    }
+
+    private Map<String, Double> admittedCounts() {
+        Map<String, Double> out = new TreeMap<>();
+        for (var c : Search.in(cluster.metrics()).name("quarry.coordinator.admission.admitted").counters()) {
+            out.put(c.getId().getTag("priority"), c.count());
         }
         return out;
     }
