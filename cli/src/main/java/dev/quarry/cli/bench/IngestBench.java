@@ -54,7 +54,7 @@ import org.apache.lucene.store.FSDirectory;
  */
 public final class IngestBench {
     /** Options; {@code docs} documents are taken from the start of {@code data}. */
-    public record Options(Path data, int docs, int freshnessSeconds, boolean recovery, Path dir) {}
+    public record Options(Path data, int docs, int freshnessSeconds, boolean recovery, Path dir, int applyNice) {}
 
     private static final String INDEX = "bench";
     private static final int SHARDS = 2;
@@ -76,13 +76,15 @@ public final class IngestBench {
                 os.getAvailableProcessors(), os.getSystemLoadAverage());
         Baseline lucene = luceneBaseline(schema, docs, o.dir().resolve("lucene"));
         out.printf("raw Lucene IndexWriter (one index, one thread, same mapping, commit at end): %,.0f docs/s%n", lucene.docsPerSecond());
-        try (DevCluster cluster = DevCluster.builder().dataDir(o.dir().resolve("cluster")).ephemeralPorts().shardServers(2).start();
+        try (DevCluster cluster = DevCluster.builder().dataDir(o.dir().resolve("cluster")).ephemeralPorts().shardServers(2)
+                .applyNice(o.applyNice()).start();
              Producer<byte[], byte[]> producer = new KafkaProducer<>(BulkLoader.producerProperties(cluster.kafkaBootstrap(), "bench"))) {
             ManagedChannel ch = NettyChannelBuilder.forTarget(cluster.coordinatorAddress()).usePlaintext().build();
             try {
                 AdminServiceGrpc.AdminServiceBlockingStub admin = AdminServiceGrpc.newBlockingStub(ch);
                 admin.createIndex(CreateIndexRequest.newBuilder().setName(INDEX).setSchemaJson(SCHEMA).build());
                 awaitAllReplicas(admin, Map.of());
+                out.printf("apply threads at nice +%d (--apply-nice)%n", o.applyNice());
                 Map<String, double[]> timers0 = engineTimers(cluster);
                 long applyCpu0 = ThreadCpu.now().nanos(IngestBench::isApplyThread);
                 long t0 = System.nanoTime();

@@ -32,6 +32,10 @@ public final class IngestBenchCommand implements Callable<Integer> {
     @Option(names = "--skip-recovery", description = "do not time a new replica of shard 0 by peer file copy versus replay from Kafka")
     boolean skipRecovery;
 
+    @Option(names = "--apply-nice", defaultValue = "0",
+            description = "nice increment of the replicas' apply threads, as quarry shard --apply-nice; 0 = unchanged (default ${DEFAULT-VALUE})")
+    int applyNice;
+
     @Override
     public Integer call() throws Exception {
         if (docs <= 0 || freshnessSeconds <= 0) {
@@ -40,7 +44,7 @@ public final class IngestBenchCommand implements Callable<Integer> {
         Path dir = Files.createTempDirectory("quarry-bench-ingest");
         List<String> lines = JsonLines.readAll(data);
         try {
-            IngestBench.run(new IngestBench.Options(data, docs, freshnessSeconds, !skipRecovery, dir), lines, System.out);
+            IngestBench.run(new IngestBench.Options(data, docs, freshnessSeconds, !skipRecovery, dir, applyNice), lines, System.out);
         } finally {
             try (var walk = Files.walk(dir)) {
                 walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

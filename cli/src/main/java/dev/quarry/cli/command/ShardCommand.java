@@ -34,6 +34,10 @@ public final class ShardCommand implements Callable<Integer> {
     String meta;
     @Option(names = "--commit-interval-ms", defaultValue = "5000", description = "how often replicas commit (default ${DEFAULT-VALUE})")
     long commitIntervalMs;
+
+    @Option(names = "--apply-nice", defaultValue = "0", description = {"added to the nice value of each replica's apply thread, so refreshes and",
+            "searches get the cores first when they are contended; 0..19, 0 = unchanged (default ${DEFAULT-VALUE}; Linux, needs renice)"})
+    int applyNice;
     @Option(names = "--enable-fault-injection", description = "accept ShardService/SetFault (injected query latency) for tests and the chaos scenario; off by default")
     boolean faultInjection;
 
@@ -45,7 +49,7 @@ public final class ShardCommand implements Callable<Integer> {
         Path data = dir != null ? dir : Path.of(".quarry", id);
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ShardNode node = ShardNode.start(new ShardNodeConfig(id, host, port, data, kafka, meta,
-                new ReplicaOptions(commitIntervalMs, ReplicaOptions.DEFAULT_TOMBSTONE_GC_WINDOW_MS), ShardNodeConfig.DEFAULT_MAX_POLL_RECORDS), metrics);
+                new ReplicaOptions(commitIntervalMs, ReplicaOptions.DEFAULT_TOMBSTONE_GC_WINDOW_MS, applyNice), ShardNodeConfig.DEFAULT_MAX_POLL_RECORDS), metrics);
         int mport = metricsPort >= 0 ? metricsPort : (port == 0 ? 0 : port + 1);
         MetricsEndpoint endpoint = MetricsEndpoint.start(host, mport, metrics);
         RoleRunner runner = RoleRunner.onShutdown("shard " + id, () -> {

@@ -59,8 +59,7 @@ public final class DevCluster implements AutoCloseable {
         for (int i = 0; i < b.shardServers; i++) {
             int port = b.shardBasePort == 0 ? 0 : b.shardBasePort + 10 * i;
             ShardNodeConfig cfg = new ShardNodeConfig("shard-" + (i + 1), b.host, port, b.dataDir.resolve("shard-" + (i + 1)),
-                    kafka.bootstrap(), metaAddress(), new ReplicaOptions(b.commitIntervalMs, ReplicaOptions.DEFAULT_TOMBSTONE_GC_WINDOW_MS),
-                    ShardNodeConfig.DEFAULT_MAX_POLL_RECORDS);
+                    kafka.bootstrap(), metaAddress(), b.replicaOptions(), ShardNodeConfig.DEFAULT_MAX_POLL_RECORDS);
             shardConfigs.add(cfg);
             shards.add(ShardNode.start(cfg, metrics, b.inProcessShards));
         }
@@ -124,8 +123,7 @@ public final class DevCluster implements AutoCloseable {
     public int addShardServer() throws IOException {
         int i = shards.size();
         ShardNodeConfig cfg = new ShardNodeConfig("shard-" + (i + 1), b.host, 0, b.dataDir.resolve("shard-" + (i + 1)),
-                kafka.bootstrap(), metaAddress(), new ReplicaOptions(b.commitIntervalMs, ReplicaOptions.DEFAULT_TOMBSTONE_GC_WINDOW_MS),
-                ShardNodeConfig.DEFAULT_MAX_POLL_RECORDS);
+                kafka.bootstrap(), metaAddress(), b.replicaOptions(), ShardNodeConfig.DEFAULT_MAX_POLL_RECORDS);
         shardConfigs.add(cfg);
         shards.add(ShardNode.start(cfg, metrics, b.inProcessShards));
         return i;
@@ -177,6 +175,7 @@ public final class DevCluster implements AutoCloseable {
         private int shardServers = 2;
         private boolean inProcessShards;
         private long commitIntervalMs = ReplicaOptions.DEFAULT_COMMIT_INTERVAL_MS;
+        private int applyNice = ReplicaOptions.DEFAULTS.applyNice();
         private AdmissionConfig admission = AdmissionConfig.defaults();
         private dev.quarry.coordinator.SearchOptions search = dev.quarry.coordinator.SearchOptions.DEFAULTS;
 
@@ -216,6 +215,16 @@ public final class DevCluster implements AutoCloseable {
         public Builder commitIntervalMs(long ms) {
             this.commitIntervalMs = ms;
             return this;
+        }
+
+        /** Nice increment of the replicas' apply threads (0 = unchanged); see {@link ReplicaOptions}. */
+        public Builder applyNice(int increment) {
+            this.applyNice = increment;
+            return this;
+        }
+
+        private ReplicaOptions replicaOptions() {
+            return new ReplicaOptions(commitIntervalMs, ReplicaOptions.DEFAULT_TOMBSTONE_GC_WINDOW_MS, applyNice);
         }
 
         /** The coordinator's read path (cursor secret, result cache, hedging). */

@@ -101,7 +101,8 @@ public final class ShardReplica implements AutoCloseable {
         }
         ShardReplica replica;
         try {
-            OrderedApplyLoop loop = new OrderedApplyLoop(nodeId + ":" + spec.key(), Topics.docs(spec.index()), spec.partitions(), consumers, writer);
+            OrderedApplyLoop loop = new OrderedApplyLoop(nodeId + ":" + spec.key(), Topics.docs(spec.index()), spec.partitions(), consumers, writer,
+                    options.applyNice());
             replica = new ShardReplica(spec, nodeId, dir, writer, loop, clock);
             Gauge.builder("quarry_ingest_lag", replica, ShardReplica::lag).tags(tags).register(metrics);
             for (int p : spec.partitions()) {
