@@ -67,10 +67,7 @@ public final class OrderedApplyLoop implements AutoCloseable {
      */
     public OrderedApplyLoop(String name, String topic, List<Integer> partitions,
                             Supplier<Consumer<byte[], byte[]>> consumerFactory, RecordApplier applier, int niceIncrement) {
-        if (niceIncrement < 0 || niceIncrement > 19) {
-            throw new IllegalArgumentException("nice increment must be 0..19, got " + niceIncrement);
-        }
-        this.niceIncrement = niceIncrement;
+        this.niceIncrement = ThreadNiceness.checkIncrement(niceIncrement);
         this.name = name;
         this.topic = topic;
         this.partitions = List.copyOf(partitions);

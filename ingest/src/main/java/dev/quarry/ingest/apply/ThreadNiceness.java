@@ -30,21 +30,32 @@ public final class ThreadNiceness {
         }
     }
 
+    /** The largest nice increment: 19 takes a nice-0 thread to the lowest priority. */
+    public static final int MAX_INCREMENT = 19;
+
+    /** {@code increment} if it is a valid setting (0..19, 0 = leave the priority alone); otherwise IllegalArgumentException. */
+    public static int checkIncrement(int increment) {
+        if (increment < 0 || increment > MAX_INCREMENT) {
+            throw new IllegalArgumentException("apply nice increment must be 0.." + MAX_INCREMENT + ", got " + increment);
+        }
+        return increment;
+    }
+
     /**
      * Adds {@code increment} (1..19) to the calling thread's nice value, capped at 19.
      *
      * @return whether it was lowered, with {@code "nice 0 -> 4"} or why not
      */
     public static Result lowerCurrentThread(int increment) {
-        if (increment < 1 || increment > 19) {
-            throw new IllegalArgumentException("nice increment must be 1..19, got " + increment);
+        if (checkIncrement(increment) == 0) {
+            throw new IllegalArgumentException("nice increment must be 1.." + MAX_INCREMENT + ", got 0");
         }
         try {
             long[] before = tidAndNice();
             if (before == null) {
                 return Result.not("no /proc/thread-self");
             }
-            long target = Math.min(19, before[1] + increment);
+            long target = Math.min(MAX_INCREMENT, before[1] + increment);
             Process p = new ProcessBuilder("renice", "-n", Long.toString(target), "-p", Long.toString(before[0]))
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             if (!p.waitFor(5, TimeUnit.SECONDS)) {

@@ -46,7 +46,6 @@ final class Refresher implements AutoCloseable {
     }
 
     private final String name;
-    private final long intervalNanos;
     private final long intervalMs;
     private final long phaseMs;
     private final Task task;
@@ -67,7 +66,6 @@ final class Refresher implements AutoCloseable {
         this.name = name;
         this.intervalMs = intervalMs;
         this.phaseMs = phaseMs;
-        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
         this.task = task;
         this.thread = new Thread(this::run, "refresh-" + name);
         this.thread.setDaemon(true);
@@ -91,9 +89,14 @@ final class Refresher implements AutoCloseable {
         return intervalMs - Math.floorMod(startMs - phaseMs, intervalMs);
     }
 
+    /** {@link #dueAfterMs} for a refresh starting now, in nanoseconds. */
+    private long dueAfterNow() {
+        return TimeUnit.MILLISECONDS.toNanos(dueAfterMs(System.currentTimeMillis(), intervalMs, phaseMs));
+    }
+
     void start() {
         lastStartNanos = System.nanoTime(); // before start(): visible to the thread
-        dueAfterNanos = TimeUnit.MILLISECONDS.toNanos(dueAfterMs(System.currentTimeMillis(), intervalMs, phaseMs));
+        dueAfterNanos = dueAfterNow();
         thread.start();
     }
 
@@ -119,7 +122,7 @@ final class Refresher implements AutoCloseable {
                 requested = false;
                 changed.set(false); // writes from here on may miss this refresh: they mark the next one
                 lastStartNanos = now;
-                dueAfterNanos = TimeUnit.MILLISECONDS.toNanos(dueAfterMs(System.currentTimeMillis(), intervalMs, phaseMs));
+                dueAfterNanos = dueAfterNow();
                 if (!refreshOnce()) {
                     return;
                 }
@@ -142,7 +145,7 @@ final class Refresher implements AutoCloseable {
             }
             return false;
         } catch (IOException | RuntimeException e) {
-            backoffNanos = backoffNanos == 0 ? intervalNanos : Math.min(2 * backoffNanos, TimeUnit.MILLISECONDS.toNanos(MAX_BACKOFF_MS));
+            backoffNanos = backoffNanos == 0 ? TimeUnit.MILLISECONDS.toNanos(intervalMs) : Math.min(2 * backoffNanos, TimeUnit.MILLISECONDS.toNanos(MAX_BACKOFF_MS));
             changed.set(true);
             log.error("[{}] refresh failed; retrying in {} ms", name, TimeUnit.NANOSECONDS.toMillis(backoffNanos), e);
         }

@@ -229,7 +229,7 @@ public final class ShardWriter implements RecordApplier, Closeable {
             dropRefreshedGeneration();
             versions.prefetch(idsOf(batch, 0));
             for (int i = 0; i < batch.size(); i++) {
-                if (applyGate.hasQueuedThreads()) {
+                if (i > 0 && applyGate.hasQueuedThreads()) { // before the first record it would only prefetch again
                     letWaiterIn(batch, i);
                 }
                 LogRecord r = batch.get(i);

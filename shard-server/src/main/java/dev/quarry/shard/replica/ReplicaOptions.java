@@ -1,6 +1,7 @@
 package dev.quarry.shard.replica;
 
 import dev.quarry.ingest.apply.OrderedApplyLoop;
+import dev.quarry.ingest.apply.ThreadNiceness;
 
 /**
  * Tunables of every replica on a node.
@@ -24,8 +25,6 @@ public record ReplicaOptions(long commitIntervalMs, long tombstoneGcWindowMs, in
         if (tombstoneGcWindowMs < 0) {
             throw new IllegalArgumentException("tombstone GC window must not be negative");
         }
-        if (applyNice < 0 || applyNice > 19) {
-            throw new IllegalArgumentException("apply nice increment must be 0..19, got " + applyNice);
-        }
+        ThreadNiceness.checkIncrement(applyNice);
     }
 }
