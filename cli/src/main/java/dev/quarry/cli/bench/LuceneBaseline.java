@@ -21,13 +21,15 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.SortField;
 import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.TopFieldCollectorManager;
 import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.util.BytesRef;
 
 /**
  * The baseline every search benchmark is measured against: one in-process Lucene index holding all
  * documents, queried with the same semantics Quarry promises (MultiFieldQueryParser over name and
- * description, StandardAnalyzer, BM25, ties by id) and returning the stored sources, as Quarry does.
+ * description, StandardAnalyzer, BM25, ties by id), counting total hits as the request asks (exactly,
+ * Quarry's default, or up to a threshold) and returning the stored sources, as Quarry does.
  * Thread-safety: queries may run concurrently (a parser per call).
  */
 public final class LuceneBaseline implements AutoCloseable {
@@ -55,11 +57,15 @@ public final class LuceneBaseline implements AutoCloseable {
         searcher = new IndexSearcher(reader);
     }
 
-    /** Top-k ids, reading each hit's stored source as Quarry's fetch does. */
-    public int search(String query, int k) throws Exception {
+    /**
+     * Top-k, reading each hit's stored source as Quarry's fetch does; total hits counted exactly when
+     * {@code totalHitsThreshold} is 0 (as a Quarry request with {@code total_hits_threshold} 0), else up to it.
+     */
+    public int search(String query, int k, long totalHitsThreshold) throws Exception {
         MultiFieldQueryParser p = new MultiFieldQueryParser(new String[] {"name", "description"}, new StandardAnalyzer());
         p.setDefaultOperator(QueryParser.Operator.OR);
-        TopDocs top = searcher.search(p.parse(query), k, SORT, true);
+        int threshold = totalHitsThreshold <= 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, totalHitsThreshold);
+        TopDocs top = searcher.search(p.parse(query), new TopFieldCollectorManager(SORT, k, null, threshold));
         int bytes = 0;
         for (ScoreDoc sd : top.scoreDocs) {
             bytes += searcher.storedFields().document(sd.doc).get("_source").length();

@@ -34,10 +34,11 @@ public final class SearchBenchCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "FILE", description = "the JSON lines the index holds (default: the bundled sample)")
     Path data;
 
-    @Option(names = "--queries", defaultValue = "3000", description = "measured queries per run (default ${DEFAULT-VALUE})")
+    @Option(names = "--queries", defaultValue = "10000", description = "measured queries per run (default ${DEFAULT-VALUE})")
     int queries;
 
-    @Option(names = "--warmup", defaultValue = "1000", description = "queries before measuring (default ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "20000",
+            description = "queries before measuring, on each side (default ${DEFAULT-VALUE}: with fewer, a fresh JVM's JIT compiler is still busy in the measured runs)")
     int warmup;
 
     @Option(names = "--threads", defaultValue = "4", description = "client threads of the throughput run (default ${DEFAULT-VALUE})")
@@ -49,6 +50,10 @@ public final class SearchBenchCommand implements Callable<Integer> {
     @Option(names = "--scoring", defaultValue = "GLOBAL", description = "GLOBAL or LOCAL (default ${DEFAULT-VALUE})")
     Scoring scoring;
 
+    @Option(names = "--total-hits-threshold", defaultValue = "0",
+            description = "count total hits up to N on both sides; 0 counts them exactly, Quarry's default (default ${DEFAULT-VALUE})")
+    long totalHitsThreshold;
+
     @Option(names = "--metrics-url", defaultValue = "http://127.0.0.1:7401/metrics",
             description = "the coordinator's metrics, for its cache and fan-out counters (default ${DEFAULT-VALUE})")
     String metricsUrl;
@@ -56,8 +61,15 @@ public final class SearchBenchCommand implements Callable<Integer> {
     @Mixin
     Endpoints endpoints;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        if (totalHitsThreshold < 0 || queries < 1 || warmup < 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--queries must be positive, --warmup and --total-hits-threshold (0 = exact) not negative");
+        }
         List<String> lines = readLines();
         List<String> texts = new ArrayList<>();
         for (String l : lines) {
@@ -68,14 +80,16 @@ public final class SearchBenchCommand implements Callable<Integer> {
         if (qs.size() < warmup + 2 * queries) {
             throw new IllegalStateException("only " + qs.size() + " distinct queries could be generated; lower --queries or --warmup");
         }
-        System.out.printf("%,d documents, %,d distinct generated queries (warm-up %,d, then %,d sequential and %,d throughput, each new), k=%d, %s scoring%n",
-                lines.size(), qs.size(), warmup, queries, queries, k, scoring);
+        System.out.printf("%,d documents, %,d distinct generated queries (warm-up %,d, then %,d sequential and %,d throughput, each new), k=%d, %s scoring, total hits %s on both sides%n",
+                lines.size(), qs.size(), warmup, queries, queries, k, scoring,
+                totalHitsThreshold == 0 ? "exact" : String.format("counted up to %,d", totalHitsThreshold));
         ManagedChannel ch = Grpc.channel(endpoints.coordinator);
         try (LuceneBaseline lucene = new LuceneBaseline(lines)) {
             SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(ch);
             LatencyRun.Op quarry = i -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .search(SearchRequest.newBuilder().setIndex(index).setQuery(qs.get(i)).setK(k).setScoring(scoring).build());
-            LatencyRun.Op raw = i -> lucene.search(qs.get(i), k);
+                    .search(SearchRequest.newBuilder().setIndex(index).setQuery(qs.get(i)).setK(k).setScoring(scoring)
+                            .setTotalHitsThreshold(totalHitsThreshold).build());
+            LatencyRun.Op raw = i -> lucene.search(qs.get(i), k, totalHitsThreshold);
             LatencyRun.run(warmup, threads, raw);
             LatencyRun.run(warmup, threads, quarry);
             Map<String, Double> before = CoordinatorCounters.read(metricsUrl);
