@@ -35,6 +35,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * cluster it measures). The sender parks until each document is due; the CPU the bench itself used
  * (sender, producer I/O thread, observer) is reported beside the result.
  *
+ * <p>A run can begin with a warm-up: the first {@code warmup} writes go out at the same rate, in the
+ * same stream, and their lags are kept apart from the measured ones. A JVM a minute old is still
+ * compiling (a JFR recording of the ingest bench showed its C2 compiler thread busy through the whole
+ * run, recompiling Lucene's flush and merge code as new segments exercised it): without a warm-up the
+ * first seconds of a run measure that start-up, not the steady state of a running node.
+ *
  * <p>Thread-safety: {@link #run} on one thread; it starts one observer thread; the producer's
  * callbacks (on its I/O thread) only append to per-partition concurrent queues. Acknowledgements of
  * one partition arrive in offset order (idempotent producer), so each queue is ordered by offset.
@@ -43,10 +49,22 @@ final class FreshnessRun {
     /** Status poll interval: the resolution of the lag (plus one status round trip). */
     static final long POLL_MS = 25;
 
-    /** Lags in ms, overall and by half of the run (a growing lag means the cluster falls behind). */
-    record Result(double rate, double seconds, Histogram lagMs, Histogram firstHalfMs, Histogram secondHalfMs, double benchCpuCores) {}
+    /**
+     * Lags in ms of the measured writes, overall and by half of them (a growing lag means the cluster
+     * falls behind), and of the warm-up's writes; rate and seconds are the measured part's.
+     */
+    record Result(double rate, double seconds, Histogram lagMs, Histogram firstHalfMs, Histogram secondHalfMs, Histogram warmupMs,
+                  double benchCpuCores) {}
 
-    private record Ack(long offset, long nanos, boolean firstHalf) {}
+    /** Which histogram a write's lag goes to. */
+    enum Part { WARMUP, FIRST_HALF, SECOND_HALF }
+
+    /** The part of the {@code i}-th write of a run of {@code warmup} then {@code n} writes. */
+    static Part partOf(int i, int warmup, int n) {
+        return i < warmup ? Part.WARMUP : i - warmup < n / 2 ? Part.FIRST_HALF : Part.SECOND_HALF;
+    }
+
+    private record Ack(long offset, long nanos, Part part) {}
 
     /** What the run writes. */
     enum Writes {
@@ -64,12 +82,15 @@ final class FreshnessRun {
 
     private FreshnessRun() {}
 
-    static Result run(String index, String topic, List<String> lines, int n, Writes writes, Producer<byte[], byte[]> producer,
+    /** {@code warmup} writes, then {@code n} measured ones, one stream at {@code rate} per second. */
+    static Result run(String index, String topic, List<String> lines, int warmup, int n, Writes writes, Producer<byte[], byte[]> producer,
                       AdminServiceGrpc.AdminServiceBlockingStub admin, int replicas, double rate) throws Exception {
+        int total = warmup + n;
         Map<Integer, Queue<Ack>> acks = new ConcurrentHashMap<>();
         Histogram all = new Histogram(3);
         Histogram first = new Histogram(3);
         Histogram second = new Histogram(3);
+        Histogram warm = new Histogram(3);
         AtomicReference<Throwable> observerFailure = new AtomicReference<>();
         long[] recorded = {0};
         long[] observerCpu = {0};
@@ -77,7 +98,7 @@ final class FreshnessRun {
         Thread observer = new Thread(() -> {
             try {
                 long deadline = Long.MAX_VALUE;
-                while (recorded[0] < n) {
+                while (recorded[0] < total) {
                     List<ReplicaStatus> reps = admin.withDeadlineAfter(10, TimeUnit.SECONDS)
                             .clusterStatus(ClusterStatusRequest.newBuilder().setIndex(index).setSkipFingerprint(true).build()).getReplicasList();
                     long now = System.nanoTime();
@@ -92,8 +113,14 @@ final class FreshnessRun {
                             for (Ack a = q.peek(); a != null && a.offset() < covered; a = q.peek()) {
                                 q.poll();
                                 long ms = Math.max(1, (now - a.nanos()) / 1_000_000);
-                                all.recordValue(ms);
-                                (a.firstHalf() ? first : second).recordValue(ms);
+                                switch (a.part()) {
+                                    case WARMUP -> warm.recordValue(ms);
+                                    case FIRST_HALF -> first.recordValue(ms);
+                                    case SECOND_HALF -> second.recordValue(ms);
+                                }
+                                if (a.part() != Part.WARMUP) {
+                                    all.recordValue(ms);
+                                }
                                 recorded[0]++;
                             }
                         }
@@ -117,27 +144,28 @@ final class FreshnessRun {
         observer.start();
         long intervalNanos = (long) (1e9 / rate);
         long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
+        long measuredStart = start + warmup * intervalNanos;
+        for (int i = 0; i < total; i++) {
             long due = start + i * intervalNanos;
             for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
                 LockSupport.parkNanos(wait);
             }
             byte[][] record = record(lines.get(i % lines.size()), writes, i);
-            boolean firstHalf = i < n / 2;
+            Part part = partOf(i, warmup, n);
             producer.send(new ProducerRecord<>(topic, record[0], record[1]), (md, ex) -> {
                 if (ex == null) {
-                    acks.computeIfAbsent(md.partition(), p -> new ConcurrentLinkedQueue<>()).add(new Ack(md.offset(), System.nanoTime(), firstHalf));
+                    acks.computeIfAbsent(md.partition(), p -> new ConcurrentLinkedQueue<>()).add(new Ack(md.offset(), System.nanoTime(), part));
                 }
             });
         }
         producer.flush();
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = (System.nanoTime() - measuredStart) / 1e9;
         observer.join();
         if (observerFailure.get() != null) {
             throw new IllegalStateException("freshness observer failed", observerFailure.get());
         }
         double benchCpuCores = (ThreadCpu.now().nanos(benchThreads) + observerCpu[0] - benchCpu0) / 1e9 / ((System.nanoTime() - start) / 1e9);
-        return new Result(n / seconds, seconds, all, first, second, benchCpuCores);
+        return new Result(n / seconds, seconds, all, first, second, warm, benchCpuCores);
     }
 
     /**

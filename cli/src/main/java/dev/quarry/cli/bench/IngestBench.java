@@ -46,7 +46,8 @@ import org.apache.lucene.store.FSDirectory;
  *   <li>freshness: the lag from produce-acknowledged to searchable on all replicas while producing
  *       at half the measured rate ({@link FreshnessRun}), once for new documents (the kind of write the
  *       throughput run measured: the figure the target is about) and once for updates of existing
- *       ones, each after the machine has gone quiet ({@link MachineQuiet});</li>
+ *       ones, each after the machine has gone quiet ({@link MachineQuiet}) and each measured after a
+ *       warm-up at the same rate in the same stream, whose lags are printed apart;</li>
  *   <li>recovery: a new replica of shard 0 by peer file copy versus by replay from Kafka
  *       ({@link RecoveryRun}).</li>
  * </ol>
@@ -54,7 +55,7 @@ import org.apache.lucene.store.FSDirectory;
  */
 public final class IngestBench {
     /** Options; {@code docs} documents are taken from the start of {@code data}. */
-    public record Options(Path data, int docs, int freshnessSeconds, boolean recovery, Path dir, int applyNice) {}
+    public record Options(Path data, int docs, int freshnessSeconds, int freshnessWarmupSeconds, boolean recovery, Path dir, int applyNice) {}
 
     private static final String INDEX = "bench";
     private static final int SHARDS = 2;
@@ -107,10 +108,16 @@ public final class IngestBench {
                     MachineQuiet.await(os, out);
                     Map<String, double[]> timersBefore = engineTimers(cluster);
                     ThreadCpu cpu0 = ThreadCpu.now();
-                    FreshnessRun.Result f = FreshnessRun.run(INDEX, Topics.docs(INDEX), lines, (int) Math.ceil(rate * o.freshnessSeconds()), writes,
+                    int warmup = (int) Math.ceil(rate * o.freshnessWarmupSeconds());
+                    FreshnessRun.Result f = FreshnessRun.run(INDEX, Topics.docs(INDEX), lines, warmup, (int) Math.ceil(rate * o.freshnessSeconds()), writes,
                             producer, admin, SHARDS * REPLICAS, rate);
                     out.printf("freshness of %s: %,d at %,.0f docs/s (half the measured rate) for %.1f s, refresh interval 1000 ms;%n",
                             writes.label, f.lagMs().getTotalCount(), f.rate(), f.seconds());
+                    if (warmup > 0) {
+                        out.printf("  measured after a warm-up of %,d writes (%d s) at the same rate in the same stream, not counted: p50 %d ms, p99 %d ms, max %d ms%n",
+                                warmup, o.freshnessWarmupSeconds(), f.warmupMs().getValueAtPercentile(50), f.warmupMs().getValueAtPercentile(99),
+                                f.warmupMs().getMaxValue());
+                    }
                     out.printf("  acknowledged -> searchable on all replicas (status polled every %d ms, during production):%n", FreshnessRun.POLL_MS);
                     out.printf("  p50 %d ms, p99 %d ms, max %d ms (first half p99 %d ms, second half p99 %d ms)%n",
                             f.lagMs().getValueAtPercentile(50), f.lagMs().getValueAtPercentile(99), f.lagMs().getMaxValue(),

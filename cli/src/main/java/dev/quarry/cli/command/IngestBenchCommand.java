@@ -26,6 +26,11 @@ public final class IngestBenchCommand implements Callable<Integer> {
             description = "length of the freshness run at half the measured rate (default ${DEFAULT-VALUE}); it starts once the machine is quiet")
     int freshnessSeconds;
 
+    @Option(names = "--freshness-warmup-seconds", defaultValue = "20",
+            description = "writes at the same rate before each freshness run, in the same stream, whose lags are printed but not counted: "
+                    + "a JVM a minute old is still compiling; 0 = none (default ${DEFAULT-VALUE})")
+    int freshnessWarmupSeconds;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -38,13 +43,14 @@ public final class IngestBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (docs <= 0 || freshnessSeconds <= 0) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--docs and --freshness-seconds must be positive");
+        if (docs <= 0 || freshnessSeconds <= 0 || freshnessWarmupSeconds < 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--docs and --freshness-seconds must be positive, --freshness-warmup-seconds not negative");
         }
         Path dir = Files.createTempDirectory("quarry-bench-ingest");
         List<String> lines = JsonLines.readAll(data);
         try {
-            IngestBench.run(new IngestBench.Options(data, docs, freshnessSeconds, !skipRecovery, dir, applyNice), lines, System.out);
+            IngestBench.run(new IngestBench.Options(data, docs, freshnessSeconds, freshnessWarmupSeconds, !skipRecovery, dir, applyNice), lines, System.out);
         } finally {
             try (var walk = Files.walk(dir)) {
                 walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -27,6 +27,14 @@ class FreshnessRunTest {
     }
 
     @Test
+    void theWarmUpComesFirstAndTheMeasuredWritesSplitInHalves() {
+        assertThat(java.util.stream.IntStream.range(0, 7).mapToObj(i -> FreshnessRun.partOf(i, 3, 4)))
+                .containsExactly(FreshnessRun.Part.WARMUP, FreshnessRun.Part.WARMUP, FreshnessRun.Part.WARMUP,
+                        FreshnessRun.Part.FIRST_HALF, FreshnessRun.Part.FIRST_HALF, FreshnessRun.Part.SECOND_HALF, FreshnessRun.Part.SECOND_HALF);
+        assertThat(FreshnessRun.partOf(0, 0, 2)).isEqualTo(FreshnessRun.Part.FIRST_HALF);
+    }
+
+    @Test
     void threadsAreGroupedByTheirNamesWithoutNumbersAndQualifiers() {
         assertThat(ThreadCpu.group("apply-shard-1:bench/0")).isEqualTo("apply");
         assertThat(ThreadCpu.group("Lucene Merge Thread #3")).isEqualTo("Lucene Merge Thread");
