@@ -15,8 +15,8 @@ import org.apache.lucene.util.BytesRef;
 
 /**
  * A request's sort as Lucene sees it: the requested fields (default: the score, descending), then
- * the id ascending as the final tie-break, so every shard and the coordinator agree on one total
- * order. A document missing a sort field sorts last in either direction (numeric fields use the
+ * the id ascending as the final tie-break ({@link IdSortField}: Lucene's string order, cheaper to
+ * collect), so every shard and the coordinator agree on one total order. A document missing a sort field sorts last in either direction (numeric fields use the
  * extreme value of the direction, keyword and boolean fields Lucene's missing-first/last marker).
  * Immutable.
  */
@@ -25,7 +25,7 @@ public record SortSpec(Sort sort, List<Kind> kinds) {
     public enum Kind { SCORE, STRING, LONG, DOUBLE }
 
     public static final SortSpec SCORE_THEN_ID = new SortSpec(
-            new Sort(SortField.FIELD_SCORE, new SortField(FieldNames.ID, SortField.Type.STRING)), List.of(Kind.SCORE));
+            new Sort(SortField.FIELD_SCORE, IdSortField.of(FieldNames.ID)), List.of(Kind.SCORE));
 
     public SortSpec {
         kinds = List.copyOf(kinds);
@@ -70,7 +70,7 @@ public record SortSpec(Sort sort, List<Kind> kinds) {
                 case TEXT -> throw invalid("cannot sort by text field '" + f.getField() + "'; sort by a keyword, long, double or boolean field");
             }
         }
-        fields.add(new SortField(FieldNames.ID, SortField.Type.STRING));
+        fields.add(IdSortField.of(FieldNames.ID));
         return new SortSpec(new Sort(fields.toArray(SortField[]::new)), kinds);
     }
 
