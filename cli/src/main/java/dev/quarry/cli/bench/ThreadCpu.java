@@ -12,10 +12,12 @@ import java.util.TreeMap;
  * {@code :} removed, so {@code apply-shard-1:bench/0} and {@code apply-shard-2:bench/1} count as
  * {@code apply}): where an in-process benchmark's CPU went between two snapshots; or the CPU of
  * chosen threads ({@link #nanos}). Threads that ended between the snapshots are missing from the difference.
+ * The whole process's CPU is taken too: the JVM's own compiler and GC threads are not Java threads,
+ * and on a 2-core machine the JIT compiler alone can use half a core for minutes after a start.
  *
  * <p>Thread-safety: immutable snapshot.
  */
-record ThreadCpu(long nanos, Map<Long, Long> cpuByThread, Map<Long, String> names) {
+record ThreadCpu(long nanos, long processCpuNanos, Map<Long, Long> cpuByThread, Map<Long, String> names) {
     static ThreadCpu now() {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         Map<Long, Long> cpu = new HashMap<>();
@@ -29,7 +31,9 @@ record ThreadCpu(long nanos, Map<Long, Long> cpuByThread, Map<Long, String> name
                 }
             }
         }
-        return new ThreadCpu(System.nanoTime(), cpu, names);
+        long process = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
+        return new ThreadCpu(System.nanoTime(), process, cpu, names);
     }
 
     /** CPU nanoseconds, in this snapshot, of the threads whose names {@code pick} accepts. */
@@ -50,6 +54,10 @@ record ThreadCpu(long nanos, Map<Long, Long> cpuByThread, Map<Long, String> name
         cpuByThread.forEach((id, t) -> byGroup.merge(group(names.get(id)), t - before.cpuByThread.getOrDefault(id, 0L), Long::sum));
         StringBuilder out = new StringBuilder();
         double total = byGroup.values().stream().mapToLong(Long::longValue).sum() / 1e9 / seconds;
+        if (processCpuNanos >= 0 && before.processCpuNanos >= 0) {
+            out.append(String.format("%.2f cores in the whole process (JIT compiler and GC threads included), ",
+                    (processCpuNanos - before.processCpuNanos) / 1e9 / seconds));
+        }
         out.append(String.format("%.2f cores in this JVM's threads:", total));
         byGroup.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .filter(e -> e.getValue() / 1e9 / seconds >= 0.01)
