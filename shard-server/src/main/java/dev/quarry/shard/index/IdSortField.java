@@ -30,22 +30,25 @@ import org.apache.lucene.util.BytesRefBuilder;
  * <p>Thread-safety: like Lucene's comparators, one instance per collector, used by one thread.
  */
 public final class IdSortField {
+    /** One source for all: sort fields on the same field are then equal. */
+    private static final Source SOURCE = new Source();
+
     private IdSortField() {}
 
     /** A sort field on {@code field} (a keyword field with sorted doc values), ascending. */
     public static SortField of(String field) {
-        return new SortField(field, new Source());
+        return new SortField(field, SOURCE);
     }
 
     private static final class Source extends FieldComparatorSource {
         @Override
         public FieldComparator<?> newComparator(String field, int numHits, Pruning pruning, boolean reversed) {
-            return new Comparator(field, numHits);
+            return new OrdinalComparator(field, numHits);
         }
     }
 
     /** Missing values sort first, as Lucene's string sort does by default; ordinal -1 stands for them. */
-    static final class Comparator extends FieldComparator<BytesRef> implements LeafFieldComparator {
+    static final class OrdinalComparator extends FieldComparator<BytesRef> implements LeafFieldComparator {
         private final String field;
         /** Per slot: the id's ordinal in the segment it was copied from, that segment's generation and doc values. */
         private final int[] ords;
@@ -63,7 +66,7 @@ public final class IdSortField {
         private int topOrd;
         private boolean topSameSegment;
 
-        Comparator(String field, int numHits) {
+        OrdinalComparator(String field, int numHits) {
             this.field = field;
             this.ords = new int[numHits];
             this.gens = new int[numHits];
