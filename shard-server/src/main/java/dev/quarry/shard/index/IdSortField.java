@@ -83,14 +83,30 @@ public final class IdSortField {
                 setBottom(bottomSlot);
             }
             if (topValue != null) {
-                int ord = current.lookupTerm(topValue);
-                topSameSegment = ord >= 0;
-                topOrd = ord >= 0 ? ord : -ord - 2; // not found: the last ordinal below the value
+                int lookup = current.lookupTerm(topValue);
+                topSameSegment = lookup >= 0;
+                topOrd = position(lookup);
             } else {
                 topSameSegment = true;
                 topOrd = -1;
             }
             return this;
+        }
+
+        /** The ordinal {@code lookupTerm} found, or, when it found none, the last ordinal below the value. */
+        private static int position(int lookup) {
+            return lookup >= 0 ? lookup : -lookup - 2;
+        }
+
+        /**
+         * A value at ordinal position {@code pos} of this segment (its own ordinal when {@code exact}, else
+         * the ordinal just below it) against the document with ordinal {@code ord}, as {@code compare(value, doc)}.
+         */
+        private static int compareAt(int pos, boolean exact, int ord) {
+            if (exact) {
+                return Integer.compare(pos, ord);
+            }
+            return pos >= ord ? 1 : -1; // the value lies between two ordinals of this segment
         }
 
         private int ordOf(int doc) throws IOException {
@@ -127,18 +143,14 @@ public final class IdSortField {
                 bottomSameSegment = true;
                 return;
             }
-            int ord = current.lookupTerm(v);
-            bottomSameSegment = ord >= 0;
-            bottomOrd = ord >= 0 ? ord : -ord - 2;
+            int lookup = current.lookupTerm(v);
+            bottomSameSegment = lookup >= 0;
+            bottomOrd = position(lookup);
         }
 
         @Override
         public int compareBottom(int doc) throws IOException {
-            int ord = ordOf(doc);
-            if (bottomSameSegment) {
-                return Integer.compare(bottomOrd, ord);
-            }
-            return bottomOrd >= ord ? 1 : -1; // the bottom's id lies between two ordinals of this segment
+            return compareAt(bottomOrd, bottomSameSegment, ordOf(doc));
         }
 
         @Override
@@ -148,11 +160,7 @@ public final class IdSortField {
 
         @Override
         public int compareTop(int doc) throws IOException {
-            int ord = ordOf(doc);
-            if (topSameSegment) {
-                return Integer.compare(topOrd, ord);
-            }
-            return topOrd >= ord ? 1 : -1;
+            return compareAt(topOrd, topSameSegment, ordOf(doc));
         }
 
         @Override

@@ -16,8 +16,9 @@ import org.apache.lucene.util.BytesRef;
 /**
  * A request's sort as Lucene sees it: the requested fields (default: the score, descending), then
  * the id ascending as the final tie-break ({@link IdSortField}: Lucene's string order, cheaper to
- * collect), so every shard and the coordinator agree on one total order. A document missing a sort field sorts last in either direction (numeric fields use the
- * extreme value of the direction, keyword and boolean fields Lucene's missing-first/last marker).
+ * collect), so every shard and the coordinator agree on one total order. A document missing a sort
+ * field sorts last in either direction (numeric fields use the extreme value of the direction,
+ * keyword and boolean fields Lucene's missing-first/last marker).
  * Immutable.
  */
 public record SortSpec(Sort sort, List<Kind> kinds) {
