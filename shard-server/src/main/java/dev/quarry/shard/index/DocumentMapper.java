@@ -35,6 +35,7 @@ public final class DocumentMapper {
         Document d = new Document();
         d.add(new StringField(FieldNames.ID, doc.id(), Field.Store.YES));
         d.add(new SortedDocValuesField(FieldNames.ID, new BytesRef(doc.id())));
+        d.add(new BinaryDocValuesField(FieldNames.ID_BYTES, new BytesRef(doc.id())));
         d.add(new StoredField(FieldNames.SOURCE, doc.sourceJson()));
         // the fetch reads the source from doc values: no block decompression per hit (see HitLoader)
         d.add(new BinaryDocValuesField(FieldNames.SOURCE, new BytesRef(doc.sourceJson())));

@@ -4,6 +4,11 @@ package dev.quarry.shard.index;
 public final class FieldNames {
     /** The document id: indexed term, sorted doc value (tie-break), stored. */
     public static final String ID = "_id";
+    /**
+     * The document id again, as a binary doc value: returned hits read their id here directly, where
+     * reading it by ordinal from {@link #ID} scans a block of the terms dictionary ({@link IdSortField}, {@link HitLoader}).
+     */
+    public static final String ID_BYTES = "_id_bytes";
     /** The source JSON as written. */
     public static final String SOURCE = "_source";
     /** The document's version: the external version, or the offset of its write. */

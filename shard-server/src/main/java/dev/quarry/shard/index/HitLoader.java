@@ -15,7 +15,8 @@ import org.apache.lucene.search.ScoreDoc;
 /**
  * Reads the id and source of each hit from doc values (a direct read per document), not from the
  * compressed stored fields (a block decompression per document, which dominated a query's CPU).
- * Documents indexed before the source had doc values fall back to the stored fields.
+ * The id comes from its binary doc value ({@link FieldNames#ID_BYTES}), or by ordinal for documents
+ * indexed before that existed. Documents indexed before the source had doc values fall back to the stored fields.
  * Thread-safety: stateless; one call reads one searcher's leaves.
  */
 final class HitLoader {
@@ -35,6 +36,7 @@ final class HitLoader {
         int leafIndex = -1;
         BinaryDocValues sources = null;
         SortedDocValues ids = null;
+        BinaryDocValues idBytes = null;
         LeafReaderContext leaf = null;
         for (int i : byDoc) {
             int doc = hits[i].doc;
@@ -44,10 +46,14 @@ final class HitLoader {
                 leaf = leaves.get(li);
                 sources = leaf.reader().getBinaryDocValues(FieldNames.SOURCE);
                 ids = leaf.reader().getSortedDocValues(FieldNames.ID);
+                idBytes = leaf.reader().getBinaryDocValues(FieldNames.ID_BYTES);
             }
             int local = doc - leaf.docBase;
-            if (sources != null && ids != null && sources.advanceExact(local) && ids.advanceExact(local)) {
-                out[i] = new Loaded(ids.lookupOrd(ids.ordValue()).utf8ToString(), sources.binaryValue().utf8ToString());
+            String source = sources != null && sources.advanceExact(local) ? sources.binaryValue().utf8ToString() : null;
+            String id = idBytes != null && idBytes.advanceExact(local) ? idBytes.binaryValue().utf8ToString()
+                    : ids != null && ids.advanceExact(local) ? ids.lookupOrd(ids.ordValue()).utf8ToString() : null;
+            if (source != null && id != null) {
+                out[i] = new Loaded(id, source);
             } else {
                 Document d = stored.document(doc);
                 out[i] = new Loaded(d.get(FieldNames.ID), d.get(FieldNames.SOURCE));

@@ -26,7 +26,7 @@ public record SortSpec(Sort sort, List<Kind> kinds) {
     public enum Kind { SCORE, STRING, LONG, DOUBLE }
 
     public static final SortSpec SCORE_THEN_ID = new SortSpec(
-            new Sort(SortField.FIELD_SCORE, IdSortField.of(FieldNames.ID)), List.of(Kind.SCORE));
+            new Sort(SortField.FIELD_SCORE, IdSortField.of(FieldNames.ID, FieldNames.ID_BYTES)), List.of(Kind.SCORE));
 
     public SortSpec {
         kinds = List.copyOf(kinds);
@@ -71,7 +71,7 @@ public record SortSpec(Sort sort, List<Kind> kinds) {
                 case TEXT -> throw invalid("cannot sort by text field '" + f.getField() + "'; sort by a keyword, long, double or boolean field");
             }
         }
-        fields.add(IdSortField.of(FieldNames.ID));
+        fields.add(IdSortField.of(FieldNames.ID, FieldNames.ID_BYTES));
         return new SortSpec(new Sort(fields.toArray(SortField[]::new)), kinds);
     }
 

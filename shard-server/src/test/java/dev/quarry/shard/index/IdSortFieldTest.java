@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.SortedDocValuesField;
@@ -37,10 +38,13 @@ import org.apache.lucene.util.BytesRef;
  * {@link IdSortField} orders exactly as Lucene's own string sort: on random indexes of many small
  * segments (so hits of different segments meet in the queue and the bottom and the search-after
  * position fall between another segment's ids), with scores that tie often, some documents without
- * an id, first pages and search-after pages, by score then id and by id alone.
+ * an id, first pages and search-after pages, by score then id and by id alone; with the returned
+ * ids read from their binary doc values where documents have them, or by ordinal.
  */
 class IdSortFieldTest {
     private static final String ID = "id";
+    /** The id as a binary doc value, which some documents have: returned values must not depend on it. */
+    private static final String ID_BYTES = "id_bytes";
 
     @Property(tries = 60)
     void ordersExactlyAsLucenesStringSort(@ForAll long seed) throws Exception {
@@ -50,6 +54,7 @@ class IdSortFieldTest {
                     .setMergePolicy(NoMergePolicy.INSTANCE)
                     .setMaxBufferedDocs(2 + r.nextInt(40));
             int n = 1 + r.nextInt(400);
+            int bytesMode = r.nextInt(3); // no document, every document, or some documents have the id's bytes
             try (IndexWriter w = new IndexWriter(dir, cfg)) {
                 for (int i = 0; i < n; i++) {
                     Document d = new Document();
@@ -57,6 +62,9 @@ class IdSortFieldTest {
                         String id = Integer.toString(r.nextInt(1_000_000), 36) + "-" + i; // unique, in random order
                         d.add(new StringField(ID, id, Field.Store.NO));
                         d.add(new SortedDocValuesField(ID, new BytesRef(id)));
+                        if (bytesMode == 1 || bytesMode == 2 && r.nextBoolean()) {
+                            d.add(new BinaryDocValuesField(ID_BYTES, new BytesRef(id)));
+                        }
                     }
                     d.add(new StringField("t", "t" + r.nextInt(4), Field.Store.NO));
                     d.add(new StringField("u", "u" + r.nextInt(3), Field.Store.NO));
@@ -69,7 +77,8 @@ class IdSortFieldTest {
                 for (boolean scoreFirst : new boolean[] {true, false}) {
                     Sort lucene = scoreFirst ? new Sort(SortField.FIELD_SCORE, new SortField(ID, SortField.Type.STRING))
                             : new Sort(new SortField(ID, SortField.Type.STRING));
-                    Sort ours = scoreFirst ? new Sort(SortField.FIELD_SCORE, IdSortField.of(ID)) : new Sort(IdSortField.of(ID));
+                    SortField id = r.nextBoolean() ? IdSortField.of(ID, ID_BYTES) : IdSortField.of(ID);
+                    Sort ours = scoreFirst ? new Sort(SortField.FIELD_SCORE, id) : new Sort(id);
                     int k = 1 + r.nextInt(30);
                     TopDocs expected = search(searcher, q, lucene, k, null);
                     assertSame(search(searcher, q, ours, k, null), expected);
