@@ -10,6 +10,7 @@ import dev.quarry.shard.index.PreparedQuery;
 import dev.quarry.shard.index.RankedPage;
 import dev.quarry.shard.index.ShardSearcher;
 import java.io.IOException;
+import io.grpc.Context;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -45,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * they are not all done after {@link #HELP_AFTER_NANOS}, the shards nobody has started yet each get a
  * thread of the executor, so that one slow shard does not hold the others back. The answer is
  * complete when every shard has answered, or at {@code waitNanos}, whatever runs late: a shard still
- * running then is answered as DEADLINE_EXCEEDED, so the caller can name it.
+ * running then is answered as DEADLINE_EXCEEDED, so the caller can name it. Once the caller has
+ * cancelled the call (the coordinator cancels the loser of a hedged pair), the shards not started yet
+ * are answered CANCELLED without being searched.
  * Thread-safety: stateless apart from the executor and a shared timer; safe for concurrent use.
  */
 public final class LocalSearch {
@@ -114,7 +117,7 @@ public final class LocalSearch {
             throw e;
         }
         GlobalStats sum = sumStats ? GlobalStats.of(ScoringStatsSum.sum(prepared.stream().map(PreparedQuery::stats).toList())) : null;
-        Run run = new Run(members, prepared, sum, base, before, until);
+        Run run = new Run(members, prepared, sum, base, before, until, Context.current());
         run.answer.thenAccept(onAnswer);
         run.arm(Math.min(until, System.nanoTime() + HELP_AFTER_NANOS), run::help);
         run.work();
@@ -137,13 +140,17 @@ public final class LocalSearch {
         private final ShardQueryRequest base;
         private final BeforeQuery before;
         private final long until;
+        /** The caller's call: cancelled when it no longer waits for the answer. */
+        private final Context call;
         private final AtomicInteger nextUnclaimed = new AtomicInteger();
         private final Outcome[] outcomes;
         private int answered;
         private boolean complete;
         private ScheduledFuture<?> timer;
 
-        Run(List<Member> members, List<PreparedQuery> prepared, GlobalStats sum, ShardQueryRequest base, BeforeQuery before, long until) {
+        Run(List<Member> members, List<PreparedQuery> prepared, GlobalStats sum, ShardQueryRequest base, BeforeQuery before, long until,
+            Context call) {
+            this.call = call;
             this.members = members;
             this.prepared = prepared;
             this.sum = sum;
@@ -184,11 +191,16 @@ public final class LocalSearch {
                 release(i);
                 return;
             }
-            Outcome o = queryOne(i);
+            Outcome o = call.isCancelled() ? cancelled(i) : queryOne(i);
             if (o.failure() != null) {
                 release(i);
             }
             record(i, o);
+        }
+
+        private Outcome cancelled(int i) {
+            int shard = members.get(i).shard();
+            return new Outcome(null, failed(shard, Status.CANCELLED.withDescription("the caller cancelled; shard " + shard + " was not searched")));
         }
 
         private Outcome queryOne(int i) {

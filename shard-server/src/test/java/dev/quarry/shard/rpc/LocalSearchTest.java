@@ -97,6 +97,26 @@ class LocalSearchTest {
     }
 
     @Test
+    void shardsNotStartedWhenTheCallerCancelsAreNotSearched() throws Exception {
+        io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
+        List<Integer> searched = new ArrayList<>();
+        AtomicReference<List<LocalShardResult>> answer = new AtomicReference<>();
+        call.call(() -> {
+            search.start(members, query, true, TimeUnit.SECONDS.toNanos(30), shard -> {
+                searched.add(shard);
+                if (shard == 1) {
+                    call.cancel(null); // e.g. the coordinator's hedge won: this call lost
+                }
+            }, answer::set);
+            return null;
+        });
+        assertThat(searched).containsExactly(0, 1);
+        assertThat(answer.get()).extracting(r -> Status.fromCodeValue(r.getStatusCode()).getCode())
+                .containsExactly(Status.Code.OK, Status.Code.OK, Status.Code.CANCELLED, Status.Code.CANCELLED);
+        assertThat(refCounts()).isEqualTo(idleRefCounts);
+    }
+
+    @Test
     void eachShardAnswersItsHitsOnTheMergedPage() throws Exception {
         // "router N-i" ranks shard N's own documents first; k=6 over 4 shards takes hits from several
         ShardQueryRequest mixed = ShardQueryRequest.newBuilder().setQuery("react OR 2 OR 3").setK(6).build();
