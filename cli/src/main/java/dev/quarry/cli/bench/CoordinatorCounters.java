@@ -10,14 +10,16 @@ import java.util.Map;
 
 /**
  * The coordinator's counters that tell what answered a benchmark's searches (result cache hits and
- * misses, fan-out rounds, hedges), read from its Prometheus endpoint before and after the measured
- * runs. Thread-safety: stateless.
+ * misses, fan-out rounds, hedges) and its process's CPU, read from its Prometheus endpoint before
+ * and after the measured runs. Thread-safety: stateless.
  */
 public final class CoordinatorCounters {
     static final String CACHE_HIT = "quarry_search_cache_requests_total{result=\"hit\"}";
     static final String CACHE_MISS = "quarry_search_cache_requests_total{result=\"miss\"}";
     static final String FAN_OUTS = "quarry_coordinator_fanouts_total";
     static final String HEDGES = "quarry_coordinator_hedges_sent_total";
+    /** The CPU of the whole process behind the endpoint (in {@code quarry dev}: every service). */
+    static final String PROCESS_CPU = "process_cpu_time_ns_total";
 
     private CoordinatorCounters() {}
 
@@ -35,7 +37,7 @@ public final class CoordinatorCounters {
     static Map<String, Double> parse(String prometheusText) {
         Map<String, Double> out = new HashMap<>();
         for (String line : prometheusText.split("\n")) {
-            for (String name : new String[] {CACHE_HIT, CACHE_MISS, FAN_OUTS, HEDGES}) {
+            for (String name : new String[] {CACHE_HIT, CACHE_MISS, FAN_OUTS, HEDGES, PROCESS_CPU}) {
                 if (line.startsWith(name + " ")) {
                     out.put(name, Double.parseDouble(line.substring(name.length() + 1).trim()));
                 }
@@ -53,6 +55,14 @@ public final class CoordinatorCounters {
                         + "%.0f fan-out rounds (%.2f per search), %.0f hedges",
                 searches, delta(before, after, CACHE_HIT), delta(before, after, CACHE_MISS), delta(before, after, FAN_OUTS),
                 delta(before, after, FAN_OUTS) / searches, delta(before, after, HEDGES));
+    }
+
+    /** The CPU milliseconds per operation the endpoint's process used between the readings, NaN when unknown. */
+    public static double cpuMsPerOp(Map<String, Double> before, Map<String, Double> after, int ops) {
+        if (!before.containsKey(PROCESS_CPU) || !after.containsKey(PROCESS_CPU)) {
+            return Double.NaN;
+        }
+        return delta(before, after, PROCESS_CPU) / 1e6 / ops;
     }
 
     private static double delta(Map<String, Double> before, Map<String, Double> after, String name) {

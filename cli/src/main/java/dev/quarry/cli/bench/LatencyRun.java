@@ -11,6 +11,7 @@ import org.HdrHistogram.Recorder;
 /**
  * Runs a list of operations against a system under test and records latency (HdrHistogram) and
  * throughput: {@code threads} workers take operations from a shared counter until all are done.
+ * The CPU the whole process used during the run is recorded too (the JIT compiler and GC included).
  */
 public final class LatencyRun {
     /** One operation; must throw on failure. */
@@ -19,10 +20,15 @@ public final class LatencyRun {
         void run(int i) throws Exception;
     }
 
-    /** Throughput and latency of one run. */
-    public record Result(int ops, int errors, double seconds, Histogram latencyMicros) {
+    /** Throughput and latency of one run, and the CPU this process used meanwhile (-1 when unknown). */
+    public record Result(int ops, int errors, double seconds, Histogram latencyMicros, long processCpuNanos) {
         public double opsPerSecond() {
             return ops / seconds;
+        }
+
+        /** This process's CPU per operation in milliseconds, NaN when unknown. */
+        public double cpuMsPerOp() {
+            return processCpuNanos < 0 ? Double.NaN : processCpuNanos / 1e6 / ops;
         }
 
         public double p50Ms() {
@@ -41,6 +47,7 @@ public final class LatencyRun {
         AtomicInteger next = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
+        long cpu0 = ThreadCpu.processCpuTime();
         long t0 = System.nanoTime();
         try {
             List<Future<?>> workers = new java.util.ArrayList<>();
@@ -65,6 +72,7 @@ public final class LatencyRun {
             pool.shutdownNow();
         }
         double secs = (System.nanoTime() - t0) / 1e9;
-        return new Result(ops, errors.get(), secs, recorder.getIntervalHistogram());
+        long cpu1 = ThreadCpu.processCpuTime();
+        return new Result(ops, errors.get(), secs, recorder.getIntervalHistogram(), cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0);
     }
 }

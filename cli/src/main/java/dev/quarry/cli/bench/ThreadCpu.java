@@ -31,9 +31,13 @@ record ThreadCpu(long nanos, long processCpuNanos, Map<Long, Long> cpuByThread, 
                 }
             }
         }
-        long process = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+        return new ThreadCpu(System.nanoTime(), processCpuTime(), cpu, names);
+    }
+
+    /** The CPU nanoseconds this whole process has used (every thread, the JVM's own included), -1 when unknown. */
+    static long processCpuTime() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : -1;
-        return new ThreadCpu(System.nanoTime(), process, cpu, names);
     }
 
     /** CPU nanoseconds, in this snapshot, of the threads whose names {@code pick} accepts. */

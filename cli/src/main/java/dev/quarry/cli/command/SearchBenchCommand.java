@@ -96,6 +96,7 @@ public final class SearchBenchCommand implements Callable<Integer> {
             LatencyRun.Result luceneSeq = LatencyRun.run(queries, 1, i -> raw.run(warmup + i));
             LatencyRun.Result quarrySeq = LatencyRun.run(queries, 1, i -> quarry.run(warmup + i));
             LatencyRun.Result luceneTp = LatencyRun.run(queries, threads, i -> raw.run(warmup + queries + i));
+            Map<String, Double> beforeTp = CoordinatorCounters.read(metricsUrl);
             LatencyRun.Result quarryTp = LatencyRun.run(queries, threads, i -> quarry.run(warmup + queries + i));
             Map<String, Double> after = CoordinatorCounters.read(metricsUrl);
             System.out.printf("%-28s %10s %10s %10s %8s%n", "", "QPS(" + threads + "thr)", "p50 ms", "p99 ms", "errors");
@@ -103,6 +104,9 @@ public final class SearchBenchCommand implements Callable<Integer> {
             row("Quarry via coordinator", quarryTp, quarrySeq);
             System.out.printf("throughput ratio Quarry / Lucene: %.3f%n", quarryTp.opsPerSecond() / luceneTp.opsPerSecond());
             System.out.printf("coordinator path added latency at p50: %.3f ms (sequential client)%n", quarrySeq.p50Ms() - luceneSeq.p50Ms());
+            System.out.printf("CPU per search in the throughput runs: raw Lucene %.3f ms (this JVM); Quarry %.3f ms in the process behind "
+                            + "--metrics-url (in `quarry dev`: every service) + %.3f ms in this JVM, the client%n",
+                    luceneTp.cpuMsPerOp(), CoordinatorCounters.cpuMsPerOp(beforeTp, after, queries), quarryTp.cpuMsPerOp());
             System.out.println(CoordinatorCounters.describe(before, after, 2 * queries));
             return quarryTp.errors() + quarrySeq.errors() > 0 ? 1 : 0;
         } finally {

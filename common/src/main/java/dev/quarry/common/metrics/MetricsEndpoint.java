@@ -2,6 +2,9 @@ package dev.quarry.common.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,7 +15,9 @@ import java.util.concurrent.Executors;
 /**
  * Serves {@code GET /metrics} (Prometheus text format) and {@code GET /healthz} for a process that
  * has no HTTP server of its own (coordinator, shard server, raft-meta). Scrapes are rare and cheap,
- * so the JDK's built-in server on one virtual thread per request is enough.
+ * so the JDK's built-in server on one virtual thread per request is enough. Besides the services'
+ * own meters it serves the process's: CPU ({@code process_cpu_time_ns_total}, {@code process_cpu_usage}),
+ * JVM memory and threads.
  * Thread-safety: the registry is thread-safe; start and close from one thread.
  */
 public final class MetricsEndpoint implements AutoCloseable {
@@ -24,6 +29,9 @@ public final class MetricsEndpoint implements AutoCloseable {
 
     /** Starts serving on {@code host:port} (port 0 = ephemeral). */
     public static MetricsEndpoint start(String host, int port, PrometheusMeterRegistry registry) throws IOException {
+        new ProcessorMetrics().bindTo(registry); // binding again (several endpoints on one registry) finds the same meters
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
