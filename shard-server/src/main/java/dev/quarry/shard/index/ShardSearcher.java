@@ -94,9 +94,18 @@ public final class ShardSearcher {
      * term states read for them ({@link PreparedQuery}); the caller closes the result.
      */
     public PreparedQuery prepare(Query q) throws IOException {
+        return prepare(q, false);
+    }
+
+    /** {@link #prepare(Query)} for a query {@link SharedRewrite} has already rewritten for every shard. */
+    public PreparedQuery prepareRewritten(Query rewritten) throws IOException {
+        return prepare(rewritten, true);
+    }
+
+    private PreparedQuery prepare(Query q, boolean isRewritten) throws IOException {
         PinnedSearchers.Pinned p = acquire(0);
         try {
-            Query rewritten = p.searcher().rewrite(q);
+            Query rewritten = isRewritten ? q : p.searcher().rewrite(q);
             ScoringStatsCollector.Collected c = ScoringStatsCollector.collectRewritten(p.searcher(), rewritten);
             return new PreparedQuery(pinned, p, PreparedQuery.withTermStates(rewritten, c.states()),
                     c.stats().toBuilder().setSearcherVersion(p.version()).build());

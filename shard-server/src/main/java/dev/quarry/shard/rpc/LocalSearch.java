@@ -9,6 +9,7 @@ import dev.quarry.shard.index.GlobalStats;
 import dev.quarry.shard.index.PreparedQuery;
 import dev.quarry.shard.index.RankedPage;
 import dev.quarry.shard.index.ShardSearcher;
+import dev.quarry.shard.index.SharedRewrite;
 import java.io.IOException;
 import io.grpc.Context;
 import io.grpc.Status;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Both phases of a search over several shards held by this node, in one request ({@code SearchLocal}):
- * the query is parsed once; each shard's statistics come from its newest searcher, which stays
+ * the query is parsed once, and rewritten once when its rewrite cannot depend on a shard's index
+ * ({@link SharedRewrite}); each shard's statistics come from its newest searcher, which stays
  * acquired for the query phase ({@link PreparedQuery}: rewritten once, its terms looked up once for
  * both phases), so statistics and scores read one point-in-time view per shard, exactly as the
  * coordinator's two-round path does; with {@code sum_stats} every shard scores with the sum. A
@@ -105,10 +107,12 @@ public final class LocalSearch {
         long until = System.nanoTime() + waitNanos;
         ShardQueryRequest base = query.toBuilder().clearMinOffsets().clearGlobalStats().setRequireNewest(false).setSearcherVersion(0).build();
         Query parsed = members.get(0).searcher().parse(base);
+        Query rewritten = sumStats ? SharedRewrite.of(parsed) : null; // null: each shard rewrites it
         List<PreparedQuery> prepared = new ArrayList<>(members.size());
         try {
             for (Member m : members) {
-                prepared.add(sumStats ? m.searcher().prepare(parsed) : m.searcher().open(parsed));
+                prepared.add(!sumStats ? m.searcher().open(parsed)
+                        : rewritten != null ? m.searcher().prepareRewritten(rewritten) : m.searcher().prepare(parsed));
             }
         } catch (Exception | Error e) {
             for (PreparedQuery p : prepared) {
