@@ -60,8 +60,23 @@ public final class CoordinatorServer implements AutoCloseable {
     private TopicAdmin topics;
     private Producer<byte[], byte[]> producer;
     private Server server;
+    private final java.util.concurrent.ScheduledExecutorService timers = hedgeTimers();
     private SearchHandler searchHandler;
     private FanOut fanOut;
+
+    /**
+     * Almost every shard call arms a hedge timer that its answer cancels: cancelled timers leave the
+     * queue at once, so the timer thread does not wake up for each of them.
+     */
+    private static java.util.concurrent.ScheduledExecutorService hedgeTimers() {
+        java.util.concurrent.ScheduledThreadPoolExecutor timers = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "coordinator-hedge-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timers.setRemoveOnCancelPolicy(true);
+        return timers;
+    }
 
     private CoordinatorServer(CoordinatorConfig config, MeterRegistry metrics) {
         this.config = config;
@@ -88,7 +103,7 @@ public final class CoordinatorServer implements AutoCloseable {
         SearchOptions so = config.search();
         ReplicaSelector selector = so.adaptiveSelection() ? new ReplicaSelector(BreakerPolicy.DEFAULTS, so.coordinators())
                 : ReplicaSelector.random(BreakerPolicy.DEFAULTS);
-        FanOut fanOut = new FanOut(channels, selector, dev.quarry.common.rpc.CoarseTimer.SHARED, so.hedging(),
+        FanOut fanOut = new FanOut(channels, selector, timers, so.hedging(),
                 new FanOutMetrics(metrics));
         ResultCache cache = new ResultCache(so.cacheEntries(), so.cacheTtl(), metrics);
         searchHandler = new SearchHandler(routing, fanOut, new CursorCodec(so.cursorSecret()), cache, so.cursorKeepAlive().toMillis(), so.colocated(),
@@ -186,6 +201,7 @@ public final class CoordinatorServer implements AutoCloseable {
             producer.close();
         }
         channels.close();
+        timers.shutdownNow();
         executor.shutdownNow();
     }
 }

@@ -1,6 +1,5 @@
 package dev.quarry.coordinator.fanout;
 
-import dev.quarry.common.rpc.CoarseTimer;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
@@ -19,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -35,7 +35,7 @@ import java.util.concurrent.TimeoutException;
 public final class FanOut {
     private final ShardChannels channels;
     private final ReplicaSelector selector;
-    private final CoarseTimer timers;
+    private final ScheduledExecutorService timers;
     private final HedgePolicy hedging;
     private final FanOutMetrics metrics;
     private final Map<String, LatencyWindow> windows = new ConcurrentHashMap<>();
@@ -56,7 +56,7 @@ public final class FanOut {
     /** What an answer tells about the replica's load, for replica selection. */
     public record Feedback(long serviceMicros, int queueSize, long searcherVersion) {}
 
-    public FanOut(ShardChannels channels, ReplicaSelector selector, CoarseTimer timers, HedgePolicy hedging, FanOutMetrics metrics) {
+    public FanOut(ShardChannels channels, ReplicaSelector selector, ScheduledExecutorService timers, HedgePolicy hedging, FanOutMetrics metrics) {
         this.channels = channels;
         this.selector = selector;
         this.timers = timers;
@@ -178,8 +178,8 @@ public final class FanOut {
                 selector.shadow(index, shard, target.shard().replicas(), order.get(0), now).ifPresent(this::shadow);
                 long hedgeAfter = hedging.delayMicros(window(index, shard).p95Micros());
                 if (hedgeAfter >= 0 && order.size() > 1 && !result.isDone()) {
-                    CoarseTimer.Armed timer = timers.schedule(this::hedge, hedgeAfter, TimeUnit.MICROSECONDS);
-                    result.whenComplete((r, e) -> timer.cancel());
+                    java.util.concurrent.ScheduledFuture<?> timer = timers.schedule(this::hedge, hedgeAfter, TimeUnit.MICROSECONDS);
+                    result.whenComplete((r, e) -> timer.cancel(false));
                 }
             }
         }

@@ -19,6 +19,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -29,13 +31,15 @@ import org.junit.jupiter.api.Test;
 class FanOutTest {
     private final List<Server> servers = new ArrayList<>();
     private final ShardChannels channels = new ShardChannels();
-    private final FanOut fanOut = new FanOut(channels, new ReplicaSelector(BreakerPolicy.DEFAULTS, 1), dev.quarry.common.rpc.CoarseTimer.SHARED, HedgePolicy.OFF,
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+    private final FanOut fanOut = new FanOut(channels, new ReplicaSelector(BreakerPolicy.DEFAULTS, 1), timers, HedgePolicy.OFF,
             new FanOutMetrics(new SimpleMeterRegistry()));
 
     @AfterEach
     void stop() {
         channels.close();
         servers.forEach(Server::shutdownNow);
+        timers.shutdownNow();
     }
 
     /** A shard server whose query answers with {@code status} (OK: an empty answer), counting its calls. */

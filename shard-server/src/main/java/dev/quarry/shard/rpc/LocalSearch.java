@@ -1,7 +1,6 @@
 package dev.quarry.shard.rpc;
 
 import dev.quarry.common.merge.TopKMerger;
-import dev.quarry.common.rpc.CoarseTimer;
 import dev.quarry.common.scoring.ScoringStatsSum;
 import dev.quarry.proto.v1.LocalShardResult;
 import dev.quarry.proto.v1.ShardQueryRequest;
@@ -60,10 +59,7 @@ public final class LocalSearch {
     /** How long the calling thread works through the shards alone before the rest get threads of their own. */
     static final long HELP_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
-    /**
-     * One precise timer thread for every instance: the deadline of a search whose help is due (rare).
-     * The help itself, armed by every search and cancelled by almost all, is on the {@link CoarseTimer}.
-     */
+    /** One timer thread for every instance: arms the help and the deadline of each search (most are cancelled). */
     private static final ScheduledThreadPoolExecutor TIMER = timer();
 
     /** One shard of the request and the searcher of its replica on this node. */
@@ -127,8 +123,7 @@ public final class LocalSearch {
         GlobalStats sum = sumStats ? GlobalStats.of(ScoringStatsSum.sum(prepared.stream().map(PreparedQuery::stats).toList())) : null;
         Run run = new Run(members, prepared, sum, base, before, until, Context.current());
         run.answer.thenAccept(onAnswer);
-        long helpAt = System.nanoTime() + HELP_AFTER_NANOS;
-        run.arm(Math.min(until, helpAt), run::help, until > helpAt);
+        run.arm(Math.min(until, System.nanoTime() + HELP_AFTER_NANOS), run::help);
         run.work();
     }
 
@@ -155,7 +150,7 @@ public final class LocalSearch {
         private final Outcome[] outcomes;
         private int answered;
         private boolean complete;
-        private CoarseTimer.Armed timer;
+        private ScheduledFuture<?> timer;
 
         Run(List<Member> members, List<PreparedQuery> prepared, GlobalStats sum, ShardQueryRequest base, BeforeQuery before, long until,
             Context call) {
@@ -181,7 +176,7 @@ public final class LocalSearch {
 
         /** Help is due: the deadline is armed and every shard nobody has started gets a thread. */
         void help() {
-            arm(until, this::expire, false);
+            arm(until, this::expire);
             int left = outcomes.length - nextUnclaimed.get();
             for (int n = 0; n < left && !answer.isDone(); n++) {
                 executor.execute(this::workOne);
@@ -227,7 +222,7 @@ public final class LocalSearch {
 
         private void record(int i, Outcome o) {
             Outcome[] all;
-            CoarseTimer.Armed pending;
+            ScheduledFuture<?> pending;
             synchronized (this) {
                 if (complete) {
                     if (o.page() != null) {
@@ -243,7 +238,7 @@ public final class LocalSearch {
                 all = outcomes.clone();
                 pending = timer;
             }
-            pending.cancel();
+            pending.cancel(false);
             answer.complete(finish(all)); // outside the monitor: completing runs the caller's continuation
         }
 
@@ -306,16 +301,10 @@ public final class LocalSearch {
             return out;
         }
 
-        /** Schedules {@code task} unless the answer is out: the help on the coarse timer, the deadline (and a help due at it) on the precise one. */
-        private synchronized void arm(long atNanos, Runnable task, boolean coarse) {
+        /** Schedules {@code task} (the help, then the deadline) unless the answer is out. */
+        private synchronized void arm(long atNanos, Runnable task) {
             if (!complete) {
-                long delay = Math.max(0, atNanos - System.nanoTime());
-                if (coarse) {
-                    timer = CoarseTimer.SHARED.schedule(task, delay, TimeUnit.NANOSECONDS);
-                } else {
-                    ScheduledFuture<?> f = TIMER.schedule(task, delay, TimeUnit.NANOSECONDS);
-                    timer = () -> f.cancel(false);
-                }
+                timer = TIMER.schedule(task, Math.max(0, atNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
         }
 
