@@ -10,6 +10,7 @@ import dev.quarry.proto.v1.Scoring;
 import dev.quarry.proto.v1.SearchRequest;
 import dev.quarry.proto.v1.SearchServiceGrpc;
 import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,7 +42,10 @@ public final class SearchBenchCommand implements Callable<Integer> {
             description = "queries before measuring, on each side (default ${DEFAULT-VALUE}: with fewer, a fresh JVM's JIT compiler is still busy in the measured runs)")
     int warmup;
 
-    @Option(names = "--threads", defaultValue = "4", description = "client threads of the throughput run (default ${DEFAULT-VALUE})")
+    @Option(names = "--threads", defaultValue = "4",
+            description = {"searches at once in the throughput runs (default ${DEFAULT-VALUE}): raw Lucene on that many threads; Quarry with that",
+                    "many requests in flight, each answer starting the next one on the client's event loop (an async closed loop, as wrk",
+                    "or ghz drive a server), so the client spends no thread wake-up per search"})
     int threads;
 
     @Option(names = "-k", defaultValue = "10", description = "hits per query (default ${DEFAULT-VALUE})")
@@ -66,9 +70,9 @@ public final class SearchBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (totalHitsThreshold < 0 || queries < 1 || warmup < 0) {
+        if (totalHitsThreshold < 0 || queries < 1 || warmup < 0 || threads < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--queries must be positive, --warmup and --total-hits-threshold (0 = exact) not negative");
+                    "--queries and --threads must be positive, --warmup and --total-hits-threshold (0 = exact) not negative");
         }
         List<String> lines = readLines();
         List<String> texts = new ArrayList<>();
@@ -83,23 +87,40 @@ public final class SearchBenchCommand implements Callable<Integer> {
         System.out.printf("%,d documents, %,d distinct generated queries (warm-up %,d, then %,d sequential and %,d throughput, each new), k=%d, %s scoring, total hits %s on both sides%n",
                 lines.size(), qs.size(), warmup, queries, queries, k, scoring,
                 totalHitsThreshold == 0 ? "exact" : String.format("counted up to %,d", totalHitsThreshold));
-        ManagedChannel ch = Grpc.channel(endpoints.coordinator);
+        ManagedChannel ch = Grpc.directChannel(endpoints.coordinator);
         try (LuceneBaseline lucene = new LuceneBaseline(lines)) {
             SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(ch);
-            LatencyRun.Op quarry = i -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .search(SearchRequest.newBuilder().setIndex(index).setQuery(qs.get(i)).setK(k).setScoring(scoring)
-                            .setTotalHitsThreshold(totalHitsThreshold).build());
+            SearchServiceGrpc.SearchServiceStub async = SearchServiceGrpc.newStub(ch);
+            java.util.function.IntFunction<SearchRequest> request = i -> SearchRequest.newBuilder().setIndex(index).setQuery(qs.get(i)).setK(k)
+                    .setScoring(scoring).setTotalHitsThreshold(totalHitsThreshold).build();
+            LatencyRun.Op quarry = i -> stub.withDeadlineAfter(10, TimeUnit.SECONDS).search(request.apply(i));
+            LatencyRun.AsyncOp quarryAsync = (i, done) -> async.withDeadlineAfter(10, TimeUnit.SECONDS).search(request.apply(i), new StreamObserver<>() {
+                @Override
+                public void onNext(dev.quarry.proto.v1.SearchResponse r) {}
+
+                @Override
+                public void onError(Throwable t) {
+                    done.accept(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    done.accept(null);
+                }
+            });
             LatencyRun.Op raw = i -> lucene.search(qs.get(i), k, totalHitsThreshold);
             LatencyRun.run(warmup, threads, raw);
-            LatencyRun.run(warmup, threads, quarry);
+            int half = warmup / 2; // the server warms either way; the client's two paths each get half the warm-up queries
+            LatencyRun.runAsync(half, threads, quarryAsync);
+            LatencyRun.run(warmup - half, threads, i -> quarry.run(half + i));
             Map<String, Double> before = CoordinatorCounters.read(metricsUrl);
             LatencyRun.Result luceneSeq = LatencyRun.run(queries, 1, i -> raw.run(warmup + i));
             LatencyRun.Result quarrySeq = LatencyRun.run(queries, 1, i -> quarry.run(warmup + i));
             LatencyRun.Result luceneTp = LatencyRun.run(queries, threads, i -> raw.run(warmup + queries + i));
             Map<String, Double> beforeTp = CoordinatorCounters.read(metricsUrl);
-            LatencyRun.Result quarryTp = LatencyRun.run(queries, threads, i -> quarry.run(warmup + queries + i));
+            LatencyRun.Result quarryTp = LatencyRun.runAsync(queries, threads, (i, done) -> quarryAsync.start(warmup + queries + i, done));
             Map<String, Double> after = CoordinatorCounters.read(metricsUrl);
-            System.out.printf("%-28s %10s %10s %10s %8s%n", "", "QPS(" + threads + "thr)", "p50 ms", "p99 ms", "errors");
+            System.out.printf("%-28s %10s %10s %10s %8s%n", "", "QPS(" + threads + ")", "p50 ms", "p99 ms", "errors");
             row("raw Lucene, one index", luceneTp, luceneSeq);
             row("Quarry via coordinator", quarryTp, quarrySeq);
             System.out.printf("throughput ratio Quarry / Lucene: %.3f%n", quarryTp.opsPerSecond() / luceneTp.opsPerSecond());
