@@ -2,18 +2,29 @@ package dev.quarry.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quarry.ingest.json.Json;
+import dev.quarry.shard.index.IdSortField;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
+import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.queryparser.classic.MultiFieldQueryParser;
 import org.apache.lucene.queryparser.classic.QueryParser;
 import org.apache.lucene.search.IndexSearcher;
@@ -22,23 +33,37 @@ import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.SortField;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TopFieldCollectorManager;
-import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
 
 /**
- * The baseline every search benchmark is measured against: one in-process Lucene index holding all
- * documents, queried with the same semantics Quarry promises (MultiFieldQueryParser over name and
- * description, StandardAnalyzer, BM25, ties by id), counting total hits as the request asks (exactly,
- * Quarry's default, or up to a threshold) and returning the stored sources, as Quarry does.
+ * The baseline every search benchmark is measured against: one Lucene index holding all
+ * documents, on files (memory-mapped, as Quarry's shards), merged to one segment, queried with the
+ * same semantics Quarry promises (MultiFieldQueryParser over name and description, StandardAnalyzer,
+ * BM25, ties by id), counting total hits as the request asks (exactly, Quarry's default, or up to a
+ * threshold) and returning each hit's source, as Quarry does. Two ways:
+ * <ul>
+ *   <li>{@link #search}, stock Lucene: the id tie-break is Lucene's string sort, sources come from
+ *       stored fields;</li>
+ *   <li>{@link #searchTuned}, with Quarry's own per-hit reads: the id tie-break by ordinal
+ *       ({@link IdSortField}), ids and sources from binary doc values. Against this one, the ratio
+ *       measures what distribution costs, not what Quarry's per-hit reads save.</li>
+ * </ul>
  * Thread-safety: queries may run concurrently (a parser per call).
  */
 public final class LuceneBaseline implements AutoCloseable {
-    private final ByteBuffersDirectory dir = new ByteBuffersDirectory();
+    private static final Sort STOCK = new Sort(SortField.FIELD_SCORE, new SortField("id", SortField.Type.STRING));
+    private static final Sort TUNED = new Sort(SortField.FIELD_SCORE, IdSortField.of("id", "id_bytes"));
+
+    private final Path path;
+    private final Directory dir;
     private final DirectoryReader reader;
     private final IndexSearcher searcher;
-    private static final Sort SORT = new Sort(SortField.FIELD_SCORE, new SortField("id", SortField.Type.STRING));
 
     public LuceneBaseline(List<String> jsonLines) throws IOException {
+        path = Files.createTempDirectory("quarry-bench-lucene");
+        dir = FSDirectory.open(path);
         try (IndexWriter w = new IndexWriter(dir, new IndexWriterConfig(new StandardAnalyzer()))) {
             for (String line : jsonLines) {
                 JsonNode n = Json.parse(line);
@@ -46,9 +71,11 @@ public final class LuceneBaseline implements AutoCloseable {
                 String id = n.get("id").asText();
                 d.add(new StringField("id", id, Field.Store.YES));
                 d.add(new SortedDocValuesField("id", new BytesRef(id)));
+                d.add(new BinaryDocValuesField("id_bytes", new BytesRef(id)));
                 d.add(new TextField("name", n.path("name").asText(""), Field.Store.NO));
                 d.add(new TextField("description", n.path("description").asText(""), Field.Store.NO));
                 d.add(new StoredField("_source", line));
+                d.add(new BinaryDocValuesField("_source", new BytesRef(line)));
                 w.addDocument(d);
             }
             w.forceMerge(1);
@@ -58,24 +85,72 @@ public final class LuceneBaseline implements AutoCloseable {
     }
 
     /**
-     * Top-k, reading each hit's stored source as Quarry's fetch does; total hits counted exactly when
+     * Top-k, stock Lucene: sources read from stored fields. Total hits counted exactly when
      * {@code totalHitsThreshold} is 0 (as a Quarry request with {@code total_hits_threshold} 0), else up to it.
      */
-    public int search(String query, int k, long totalHitsThreshold) throws Exception {
-        MultiFieldQueryParser p = new MultiFieldQueryParser(new String[] {"name", "description"}, new StandardAnalyzer());
-        p.setDefaultOperator(QueryParser.Operator.OR);
-        int threshold = totalHitsThreshold <= 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, totalHitsThreshold);
-        TopDocs top = searcher.search(p.parse(query), new TopFieldCollectorManager(SORT, k, null, threshold));
+    public Page search(String query, int k, long totalHitsThreshold) throws Exception {
+        TopDocs top = searcher.search(parse(query), new TopFieldCollectorManager(STOCK, k, null, threshold(totalHitsThreshold)));
+        List<String> ids = new ArrayList<>(top.scoreDocs.length);
         int bytes = 0;
         for (ScoreDoc sd : top.scoreDocs) {
-            bytes += searcher.storedFields().document(sd.doc).get("_source").length();
+            Document d = searcher.storedFields().document(sd.doc);
+            ids.add(d.get("id"));
+            bytes += d.get("_source").length();
         }
-        return bytes;
+        return new Page(ids, bytes);
+    }
+
+    /** A page's ids in order, and the length of its sources (read, as Quarry reads them). */
+    public record Page(List<String> ids, int sourceChars) {}
+
+    /** {@link #search} with Quarry's per-hit reads: the id sorted by ordinal, ids and sources from doc values. */
+    public Page searchTuned(String query, int k, long totalHitsThreshold) throws Exception {
+        TopDocs top = searcher.search(parse(query), new TopFieldCollectorManager(TUNED, k, null, threshold(totalHitsThreshold)));
+        if (reader.leaves().isEmpty()) {
+            return new Page(List.of(), 0);
+        }
+        Integer[] byDoc = new Integer[top.scoreDocs.length];
+        for (int i = 0; i < byDoc.length; i++) {
+            byDoc[i] = i;
+        }
+        Arrays.sort(byDoc, Comparator.comparingInt(i -> top.scoreDocs[i].doc)); // doc values read forward; one segment
+        LeafReader leaf = reader.leaves().get(0).reader();
+        BinaryDocValues ids = leaf.getBinaryDocValues("id_bytes");
+        BinaryDocValues sources = leaf.getBinaryDocValues("_source");
+        String[] out = new String[byDoc.length];
+        int bytes = 0;
+        for (int i : byDoc) {
+            int doc = top.scoreDocs[i].doc;
+            if (ids.advanceExact(doc) && sources.advanceExact(doc)) {
+                out[i] = ids.binaryValue().utf8ToString();
+                bytes += sources.binaryValue().utf8ToString().length();
+            }
+        }
+        return new Page(Arrays.asList(out), bytes);
+    }
+
+    private static org.apache.lucene.search.Query parse(String query) throws Exception {
+        MultiFieldQueryParser p = new MultiFieldQueryParser(new String[] {"name", "description"}, new StandardAnalyzer());
+        p.setDefaultOperator(QueryParser.Operator.OR);
+        return p.parse(query);
+    }
+
+    private static int threshold(long totalHitsThreshold) {
+        return totalHitsThreshold <= 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, totalHitsThreshold);
     }
 
     @Override
     public void close() throws IOException {
         reader.close();
         dir.close();
+        try (Stream<Path> files = Files.walk(path)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> {
+                try {
+                    Files.delete(f);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
     }
 }

@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = {"Search throughput and latency through a running coordinator, beside one in-process Lucene index of the same documents",
-                "queried with the same generated queries in the same run. The index must hold exactly --data (default: the bundled sample,",
+                "queried with the same generated queries in the same run, twice: stock Lucene, and with Quarry's per-hit reads (so that",
+                "ratio isolates what distribution costs). The index must hold exactly --data (default: the bundled sample,",
                 "which `quarry dev` loads). Every measured query is distinct and new to the coordinator (warm-up, sequential and throughput",
                 "runs use disjoint query sets), so neither its result cache nor its statistics cache can answer it; the coordinator's",
                 "cache and fan-out counters over the measured runs are printed when its metrics endpoint answers."})
@@ -109,25 +110,34 @@ public final class SearchBenchCommand implements Callable<Integer> {
                 }
             });
             LatencyRun.Op raw = i -> lucene.search(qs.get(i), k, totalHitsThreshold);
+            LatencyRun.Op tuned = i -> lucene.searchTuned(qs.get(i), k, totalHitsThreshold);
             LatencyRun.run(warmup, threads, raw);
+            LatencyRun.run(warmup, threads, tuned);
             int half = warmup / 2; // the server warms either way; the client's two paths each get half the warm-up queries
             LatencyRun.runAsync(half, threads, quarryAsync);
             LatencyRun.run(warmup - half, threads, i -> quarry.run(half + i));
             Map<String, Double> before = CoordinatorCounters.read(metricsUrl);
             LatencyRun.Result luceneSeq = LatencyRun.run(queries, 1, i -> raw.run(warmup + i));
+            LatencyRun.Result tunedSeq = LatencyRun.run(queries, 1, i -> tuned.run(warmup + i));
             LatencyRun.Result quarrySeq = LatencyRun.run(queries, 1, i -> quarry.run(warmup + i));
             LatencyRun.Result luceneTp = LatencyRun.run(queries, threads, i -> raw.run(warmup + queries + i));
+            LatencyRun.Result tunedTp = LatencyRun.run(queries, threads, i -> tuned.run(warmup + queries + i));
             Map<String, Double> beforeTp = CoordinatorCounters.read(metricsUrl);
             LatencyRun.Result quarryTp = LatencyRun.runAsync(queries, threads, (i, done) -> quarryAsync.start(warmup + queries + i, done));
             Map<String, Double> after = CoordinatorCounters.read(metricsUrl);
             System.out.printf("%-28s %10s %10s %10s %8s%n", "", "QPS(" + threads + ")", "p50 ms", "p99 ms", "errors");
             row("raw Lucene, one index", luceneTp, luceneSeq);
+            row("  same, Quarry's hit reads", tunedTp, tunedSeq);
             row("Quarry via coordinator", quarryTp, quarrySeq);
-            System.out.printf("throughput ratio Quarry / Lucene: %.3f%n", quarryTp.opsPerSecond() / luceneTp.opsPerSecond());
-            System.out.printf("coordinator path added latency at p50: %.3f ms (sequential client)%n", quarrySeq.p50Ms() - luceneSeq.p50Ms());
-            System.out.printf("CPU per search in the throughput runs: raw Lucene %.3f ms (this JVM); Quarry %.3f ms in the process behind "
-                            + "--metrics-url (in `quarry dev`: every service) + %.3f ms in this JVM, the client%n",
-                    luceneTp.cpuMsPerOp(), CoordinatorCounters.cpuMsPerOp(beforeTp, after, queries), quarryTp.cpuMsPerOp());
+            System.out.printf("throughput ratio Quarry / Lucene: %.3f (against the second row: %.3f)%n",
+                    quarryTp.opsPerSecond() / luceneTp.opsPerSecond(), quarryTp.opsPerSecond() / tunedTp.opsPerSecond());
+            System.out.printf("coordinator path added latency at p50: %.3f ms (against the second row: %.3f ms; sequential client)%n",
+                    quarrySeq.p50Ms() - luceneSeq.p50Ms(), quarrySeq.p50Ms() - tunedSeq.p50Ms());
+            System.out.printf("CPU per search in the throughput runs: raw Lucene %.3f ms, with Quarry's hit reads %.3f ms (this JVM); Quarry %.3f ms "
+                            + "in the process behind --metrics-url (in `quarry dev`: every service) + %.3f ms in this JVM, the client%n",
+                    luceneTp.cpuMsPerOp(), tunedTp.cpuMsPerOp(), CoordinatorCounters.cpuMsPerOp(beforeTp, after, queries), quarryTp.cpuMsPerOp());
+            System.out.println("(raw Lucene: stock, the id tie-break by Lucene's string sort and sources from stored fields; second row: the id"
+                    + " sorted by ordinal and ids and sources from doc values, as Quarry's shards read them)");
             System.out.println(CoordinatorCounters.describe(before, after, 2 * queries));
             return quarryTp.errors() + quarrySeq.errors() > 0 ? 1 : 0;
         } finally {
