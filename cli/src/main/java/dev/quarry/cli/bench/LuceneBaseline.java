@@ -2,13 +2,14 @@ package dev.quarry.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quarry.ingest.json.Json;
-import dev.quarry.shard.index.IdSortField;
+import dev.quarry.shard.index.FieldNames;
+import dev.quarry.shard.index.HitLoader;
+import dev.quarry.shard.index.SortSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -20,13 +21,12 @@ import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
-import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
-import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.queryparser.classic.MultiFieldQueryParser;
 import org.apache.lucene.queryparser.classic.QueryParser;
+import org.apache.lucene.search.FieldDoc;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.Sort;
@@ -46,15 +46,16 @@ import org.apache.lucene.util.BytesRef;
  * <ul>
  *   <li>{@link #search}, stock Lucene: the id tie-break is Lucene's string sort, sources come from
  *       stored fields;</li>
- *   <li>{@link #searchTuned}, with Quarry's own per-hit reads: the id tie-break by ordinal
- *       ({@link IdSortField}), ids and sources from binary doc values. Against this one, the ratio
+ *   <li>{@link #searchTuned}, with Quarry's own per-hit reads (the shards' sort and {@link HitLoader}):
+ *       the id tie-break by ordinal, ids and sources from binary doc values. Against this one, the ratio
  *       measures what distribution costs, not what Quarry's per-hit reads save.</li>
  * </ul>
  * Thread-safety: queries may run concurrently (a parser per call).
  */
 public final class LuceneBaseline implements AutoCloseable {
-    private static final Sort STOCK = new Sort(SortField.FIELD_SCORE, new SortField("id", SortField.Type.STRING));
-    private static final Sort TUNED = new Sort(SortField.FIELD_SCORE, IdSortField.of("id", "id_bytes"));
+    private static final Sort STOCK = new Sort(SortField.FIELD_SCORE, new SortField(FieldNames.ID, SortField.Type.STRING));
+    /** The sort of Quarry's shards for a search by relevance: score, then the id by ordinal. */
+    private static final Sort TUNED = SortSpec.SCORE_THEN_ID.sort();
 
     private final Path path;
     private final Directory dir;
@@ -69,13 +70,13 @@ public final class LuceneBaseline implements AutoCloseable {
                 JsonNode n = Json.parse(line);
                 Document d = new Document();
                 String id = n.get("id").asText();
-                d.add(new StringField("id", id, Field.Store.YES));
-                d.add(new SortedDocValuesField("id", new BytesRef(id)));
-                d.add(new BinaryDocValuesField("id_bytes", new BytesRef(id)));
+                d.add(new StringField(FieldNames.ID, id, Field.Store.YES));
+                d.add(new SortedDocValuesField(FieldNames.ID, new BytesRef(id)));
+                d.add(new BinaryDocValuesField(FieldNames.ID_BYTES, new BytesRef(id)));
                 d.add(new TextField("name", n.path("name").asText(""), Field.Store.NO));
                 d.add(new TextField("description", n.path("description").asText(""), Field.Store.NO));
-                d.add(new StoredField("_source", line));
-                d.add(new BinaryDocValuesField("_source", new BytesRef(line)));
+                d.add(new StoredField(FieldNames.SOURCE, line));
+                d.add(new BinaryDocValuesField(FieldNames.SOURCE, new BytesRef(line)));
                 w.addDocument(d);
             }
             w.forceMerge(1);
@@ -94,8 +95,8 @@ public final class LuceneBaseline implements AutoCloseable {
         int bytes = 0;
         for (ScoreDoc sd : top.scoreDocs) {
             Document d = searcher.storedFields().document(sd.doc);
-            ids.add(d.get("id"));
-            bytes += d.get("_source").length();
+            ids.add(d.get(FieldNames.ID));
+            bytes += d.get(FieldNames.SOURCE).length();
         }
         return new Page(ids, bytes);
     }
@@ -103,30 +104,22 @@ public final class LuceneBaseline implements AutoCloseable {
     /** A page's ids in order, and the length of its sources (read, as Quarry reads them). */
     public record Page(List<String> ids, int sourceChars) {}
 
-    /** {@link #search} with Quarry's per-hit reads: the id sorted by ordinal, ids and sources from doc values. */
+    /**
+     * {@link #search} with Quarry's per-hit reads, through the shards' own code: their sort
+     * ({@link SortSpec#SCORE_THEN_ID}: the id by ordinal, its bytes from a doc value) gives the ids,
+     * {@link HitLoader} the sources from doc values.
+     */
     public Page searchTuned(String query, int k, long totalHitsThreshold) throws Exception {
         TopDocs top = searcher.search(parse(query), new TopFieldCollectorManager(TUNED, k, null, threshold(totalHitsThreshold)));
-        if (reader.leaves().isEmpty()) {
-            return new Page(List.of(), 0);
+        List<String> ids = new ArrayList<>(top.scoreDocs.length);
+        for (ScoreDoc sd : top.scoreDocs) {
+            ids.add(((FieldDoc) sd).fields[1] instanceof BytesRef id ? id.utf8ToString() : "");
         }
-        Integer[] byDoc = new Integer[top.scoreDocs.length];
-        for (int i = 0; i < byDoc.length; i++) {
-            byDoc[i] = i;
-        }
-        Arrays.sort(byDoc, Comparator.comparingInt(i -> top.scoreDocs[i].doc)); // doc values read forward; one segment
-        LeafReader leaf = reader.leaves().get(0).reader();
-        BinaryDocValues ids = leaf.getBinaryDocValues("id_bytes");
-        BinaryDocValues sources = leaf.getBinaryDocValues("_source");
-        String[] out = new String[byDoc.length];
         int bytes = 0;
-        for (int i : byDoc) {
-            int doc = top.scoreDocs[i].doc;
-            if (ids.advanceExact(doc) && sources.advanceExact(doc)) {
-                out[i] = ids.binaryValue().utf8ToString();
-                bytes += sources.binaryValue().utf8ToString().length();
-            }
+        for (String source : HitLoader.sources(reader, top.scoreDocs, searcher.storedFields())) {
+            bytes += source.length();
         }
-        return new Page(Arrays.asList(out), bytes);
+        return new Page(ids, bytes);
     }
 
     private static org.apache.lucene.search.Query parse(String query) throws Exception {

@@ -8,11 +8,15 @@ final class Grpc {
     private Grpc() {}
 
     static ManagedChannel channel(String address) {
-        return NettyChannelBuilder.forTarget(address).usePlaintext().maxInboundMessageSize(64 << 20).build();
+        return builder(address).build();
     }
 
     /** A channel whose callbacks run on its transport thread: for callers whose callbacks are light (a bench's load loop). */
     static ManagedChannel directChannel(String address) {
-        return NettyChannelBuilder.forTarget(address).usePlaintext().maxInboundMessageSize(64 << 20).directExecutor().build();
+        return builder(address).directExecutor().build();
+    }
+
+    private static NettyChannelBuilder builder(String address) {
+        return NettyChannelBuilder.forTarget(address).usePlaintext().maxInboundMessageSize(64 << 20);
     }
 }

@@ -6,7 +6,7 @@ public final class FieldNames {
     public static final String ID = "_id";
     /**
      * The document id again, as a binary doc value: returned hits read their id here directly, where
-     * reading it by ordinal from {@link #ID} scans a block of the terms dictionary ({@link IdSortField}, {@link HitLoader}).
+     * reading it by ordinal from {@link #ID} scans a block of the terms dictionary ({@link IdSortField}).
      */
     public static final String ID_BYTES = "_id_bytes";
     /** The source JSON as written. */

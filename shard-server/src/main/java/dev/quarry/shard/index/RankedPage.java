@@ -50,10 +50,10 @@ public final class RankedPage {
     /** The answer with the first {@code n} hits (all when {@code n} is larger), their sources read. */
     public ShardQueryResponse withSources(int n) throws IOException {
         int keep = Math.min(n, docs.length);
-        HitLoader.Loaded[] loaded = HitLoader.load(reader, Arrays.copyOf(docs, keep), stored);
+        String[] sources = HitLoader.sources(reader, Arrays.copyOf(docs, keep), stored);
         ShardQueryResponse.Builder out = header.toBuilder();
         for (int i = 0; i < keep; i++) {
-            out.addHits(hits.get(i).toBuilder().setId(loaded[i].id()).setSourceJson(ShardSearcher.filterSource(loaded[i].source(), fields)));
+            out.addHits(hits.get(i).toBuilder().setSourceJson(ShardSearcher.filterSource(sources[i], fields))); // the id came with the sort values
         }
         return out.build();
     }

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
-import org.apache.lucene.document.Field;
-import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
-import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
@@ -17,36 +14,29 @@ import org.apache.lucene.util.BytesRef;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link HitLoader} returns each hit's id and source whichever way its document was written: with the
- * id's binary doc value, with only the sorted one (written before the binary one existed), or, in an
- * index without doc values, from stored fields; in the hits' order, not the documents'.
+ * {@link HitLoader} returns each hit's source from its doc value, or, in an index written before
+ * sources had doc values, from stored fields; in the hits' order, not the documents', across segments.
  */
 class HitLoaderTest {
     @Test
-    void readsIdsFromTheirBinaryDocValuesOrByOrdinal() throws Exception {
-        assertLoads(i -> i % 2 == 0, true); // half the documents written before the id's binary doc value existed
+    void readsSourcesFromDocValues() throws Exception {
+        assertLoads(true);
     }
 
     @Test
-    void readsDocumentsWithoutDocValuesFromStoredFields() throws Exception {
-        assertLoads(i -> false, false);
+    void readsSourcesWithoutDocValuesFromStoredFields() throws Exception {
+        assertLoads(false);
     }
 
-    private static void assertLoads(java.util.function.IntPredicate withIdBytes, boolean docValues) throws Exception {
+    private static void assertLoads(boolean docValues) throws Exception {
         try (ByteBuffersDirectory dir = new ByteBuffersDirectory()) {
             try (IndexWriter w = new IndexWriter(dir, new IndexWriterConfig())) {
                 for (int i = 0; i < 30; i++) {
-                    String id = "doc-" + i;
                     String source = "{\"n\":" + i + "}";
                     Document d = new Document();
-                    d.add(new StringField(FieldNames.ID, id, Field.Store.YES));
-                    d.add(new StoredField(FieldNames.SOURCE, source));
+                    d.add(new StoredField(FieldNames.SOURCE, docValues ? "stale" : source)); // doc values win when present
                     if (docValues) {
-                        d.add(new SortedDocValuesField(FieldNames.ID, new BytesRef(id)));
                         d.add(new BinaryDocValuesField(FieldNames.SOURCE, new BytesRef(source)));
-                    }
-                    if (withIdBytes.test(i)) {
-                        d.add(new BinaryDocValuesField(FieldNames.ID_BYTES, new BytesRef(id)));
                     }
                     w.addDocument(d);
                     if (i % 7 == 6) {
@@ -61,9 +51,9 @@ class HitLoaderTest {
                 for (int i = 0; i < docs.length; i++) {
                     hits[i] = new ScoreDoc(docs[i], 1f);
                 }
-                HitLoader.Loaded[] loaded = HitLoader.load(reader, hits, reader.storedFields());
+                String[] sources = HitLoader.sources(reader, hits, reader.storedFields());
                 for (int i = 0; i < docs.length; i++) {
-                    assertThat(loaded[i]).isEqualTo(new HitLoader.Loaded("doc-" + docs[i], "{\"n\":" + docs[i] + "}"));
+                    assertThat(sources[i]).isEqualTo("{\"n\":" + docs[i] + "}");
                 }
             }
         }
