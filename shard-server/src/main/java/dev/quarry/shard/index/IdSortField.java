@@ -212,28 +212,41 @@ public final class IdSortField {
                 return null;
             }
             if (!resolved[slot]) {
-                if (bytes[slot] == null) {
-                    bytes[slot] = new BytesRefBuilder();
-                }
                 try {
-                    bytes[slot].copyBytes(read(slot));
+                    resolve(bytesReaders[slot]);
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-                resolved[slot] = true;
             }
             return bytes[slot].get();
         }
 
-        /** The slot's id: from the binary doc value when its document has one, else by ordinal. */
-        private BytesRef read(int slot) throws IOException {
-            if (bytesReaders[slot] != null) {
-                BinaryDocValues direct = bytesReaders[slot].getBinaryDocValues(bytesField); // a fresh iterator: slots come in any doc order
-                if (direct != null && direct.advanceExact(docs[slot])) {
-                    return direct.binaryValue();
+        /**
+         * Reads the id of every unresolved slot whose document is in {@code reader} (null: the slots whose
+         * segment lacks the bytes field), in document order through one doc-values iterator. The collector
+         * asks for the values in rank order, one slot at a time, and a fresh iterator per slot opened a
+         * slice of the segment's files each time; the slots of a page all come from a few segments.
+         * A document without the bytes field is read by ordinal.
+         */
+        private void resolve(LeafReader reader) throws IOException {
+            long[] byDoc = new long[ords.length];
+            int n = 0;
+            for (int s = 0; s < ords.length; s++) {
+                if (!resolved[s] && ords[s] != -1 && slotValues[s] != null && bytesReaders[s] == reader) {
+                    byDoc[n++] = ((long) docs[s] << 32) | s;
                 }
             }
-            return slotValues[slot].lookupOrd(ords[slot]);
+            java.util.Arrays.sort(byDoc, 0, n); // doc values iterate forward only
+            BinaryDocValues direct = reader == null ? null : reader.getBinaryDocValues(bytesField);
+            for (int i = 0; i < n; i++) {
+                int s = (int) byDoc[i];
+                BytesRef v = direct != null && direct.advanceExact(docs[s]) ? direct.binaryValue() : slotValues[s].lookupOrd(ords[s]);
+                if (bytes[s] == null) {
+                    bytes[s] = new BytesRefBuilder();
+                }
+                bytes[s].copyBytes(v);
+                resolved[s] = true;
+            }
         }
 
         @Override
