@@ -8,7 +8,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The shard server's one error boundary: domain exceptions become their status with the message;
- * anything else is logged here, once, and leaves as INTERNAL without details.
+ * an interrupted request (the server is shutting down: its request threads are interrupted) is
+ * UNAVAILABLE, so the caller tries another replica; anything else is logged here, once, and leaves
+ * as INTERNAL without details.
  */
 public final class ShardErrors {
     private static final Logger log = LoggerFactory.getLogger(ShardErrors.class);
@@ -28,6 +30,11 @@ public final class ShardErrors {
                 case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
             };
             return status.withDescription(e.getMessage()).asRuntimeException();
+        }
+        if (t instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+            log.debug("shard request interrupted (shutting down)");
+            return Status.UNAVAILABLE.withDescription("the shard server is shutting down; try another replica").asRuntimeException();
         }
         log.error("shard request failed", t);
         return Status.INTERNAL.withDescription("internal error on the shard server; see its log").asRuntimeException();
