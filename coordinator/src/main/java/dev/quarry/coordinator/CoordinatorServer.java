@@ -2,7 +2,6 @@ package dev.quarry.coordinator;
 
 import dev.quarry.common.meta.MetaClient;
 import dev.quarry.common.meta.StateWatcher;
-import dev.quarry.common.rpc.Offload;
 import dev.quarry.coordinator.admin.AdminHandler;
 import dev.quarry.coordinator.admin.MetaGateway;
 import dev.quarry.coordinator.admin.TopicAdmin;
@@ -111,8 +110,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 metrics);
         this.fanOut = fanOut;
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
-                .directExecutor() // each call's method runs on a virtual thread of its own, its bookkeeping on the event loop
-                .intercept(new Offload(executor))
+                .executor(executor)
                 .addService(ServerInterceptors.intercept(new SearchGrpcService(searchHandler,
                         new GetHandler(routing, channels), new WriteHandler(routing, producer, channels)),
                         new AdmissionInterceptor(new AdmissionController(config.admission(), metrics))))

@@ -2,7 +2,6 @@ package dev.quarry.shard.node;
 
 import dev.quarry.common.meta.MetaClient;
 import dev.quarry.common.meta.StateWatcher;
-import dev.quarry.common.rpc.Offload;
 import dev.quarry.ingest.apply.OrderedApplyLoop;
 import dev.quarry.ingest.schema.IndexSchema;
 import dev.quarry.proto.v1.ClusterState;
@@ -19,7 +18,6 @@ import dev.quarry.shard.replica.ShardReplica;
 import dev.quarry.shard.rpc.ShardGrpcService;
 import dev.quarry.common.rpc.InProcessEndpoints;
 import io.grpc.Server;
-import io.grpc.ServerBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -99,24 +97,21 @@ public final class ShardNode implements AutoCloseable {
         }
     }
 
-    /**
-     * The shard service on one transport: calls run on virtual threads ({@link Offload}: one per call,
-     * for the method itself; the call's bookkeeping stays on the transport's thread), fenced while the
-     * node re-registers.
-     */
-    private <B extends ServerBuilder<B>> B serving(B builder, FencingInterceptor fencing, ShardGrpcService service) {
-        return builder.intercept(fencing).intercept(new Offload(requestExecutor)).addService(service).directExecutor();
-    }
-
     private void startup(boolean inProcess) throws IOException {
         FencingInterceptor fencing = new FencingInterceptor(() -> liveness != null && liveness.fenced(), config.nodeId()); // liveness (issue 4)
         ShardGrpcService service = new ShardGrpcService(replicas, dev.quarry.shard.rpc.FaultHook.fromEnvironment());
-        server = serving(NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port())), fencing, service)
+        server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
+                .intercept(fencing)
+                .addService(service)
+                .executor(requestExecutor)
                 .build()
                 .start();
         address = config.host() + ":" + server.getPort();
         if (inProcess) {
-            inProcessServer = serving(InProcessServerBuilder.forName(InProcessEndpoints.nameFor(address)), fencing, service)
+            inProcessServer = InProcessServerBuilder.forName(InProcessEndpoints.nameFor(address))
+                    .intercept(fencing)
+                    .addService(service)
+                    .executor(requestExecutor)
                     .build()
                     .start();
             InProcessEndpoints.register(address);
