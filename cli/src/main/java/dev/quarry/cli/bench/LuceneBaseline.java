@@ -1,18 +1,16 @@
 package dev.quarry.cli.bench;
 
+import dev.quarry.common.io.FileTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quarry.ingest.json.Json;
 import dev.quarry.shard.index.FieldNames;
 import dev.quarry.shard.index.HitLoader;
 import dev.quarry.shard.index.SortSpec;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
@@ -113,7 +111,7 @@ public final class LuceneBaseline implements AutoCloseable {
         TopDocs top = searcher.search(parse(query), new TopFieldCollectorManager(TUNED, k, null, threshold(totalHitsThreshold)));
         List<String> ids = new ArrayList<>(top.scoreDocs.length);
         for (ScoreDoc sd : top.scoreDocs) {
-            ids.add(((FieldDoc) sd).fields[1] instanceof BytesRef id ? id.utf8ToString() : "");
+            ids.add(SortSpec.SCORE_THEN_ID.id((FieldDoc) sd));
         }
         int bytes = 0;
         for (String source : HitLoader.sources(reader, top.scoreDocs, searcher.storedFields())) {
@@ -136,14 +134,6 @@ public final class LuceneBaseline implements AutoCloseable {
     public void close() throws IOException {
         reader.close();
         dir.close();
-        try (Stream<Path> files = Files.walk(path)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> {
-                try {
-                    Files.delete(f);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
+        FileTrees.delete(path);
     }
 }

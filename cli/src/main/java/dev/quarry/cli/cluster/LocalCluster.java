@@ -1,5 +1,6 @@
 package dev.quarry.cli.cluster;
 
+import dev.quarry.common.io.FileTrees;
 import dev.quarry.common.meta.MetaClient;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -24,7 +25,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * A cluster of role processes on this machine, kept in a {@link ClusterDir}: {@code up} starts
@@ -87,7 +87,7 @@ public final class LocalCluster {
                     + "); stop it first with: quarry cluster down --dir " + dir.root());
         }
         if (fresh) {
-            deleteTree(dir.data());
+            FileTrees.delete(dir.data());
         }
         dir.prepare();
         ClusterLayout layout = tune.apply(ClusterLayout.local(shardServers,
@@ -277,14 +277,4 @@ public final class LocalCluster {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

@@ -1,12 +1,10 @@
 package dev.quarry.cli.command;
 
+import dev.quarry.common.io.FileTrees;
 import dev.quarry.cli.dev.DevCluster;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,7 +49,7 @@ public final class DevCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
         if (fresh) {
-            deleteTree(dir);
+            FileTrees.delete(dir);
         }
         System.out.println("starting Quarry dev cluster in " + dir.toAbsolutePath() + " ...");
         DevCluster.Builder builder = DevCluster.builder();
@@ -83,14 +81,4 @@ public final class DevCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void deleteTree(Path dir) throws java.io.IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.quarry.cli.command;
 
+import dev.quarry.common.io.FileTrees;
 import dev.quarry.cli.bench.IngestBench;
 import dev.quarry.cli.util.JsonLines;
 import java.nio.file.Files;
@@ -52,9 +53,7 @@ public final class IngestBenchCommand implements Callable<Integer> {
         try {
             IngestBench.run(new IngestBench.Options(data, docs, freshnessSeconds, freshnessWarmupSeconds, !skipRecovery, dir, applyNice), lines, System.out);
         } finally {
-            try (var walk = Files.walk(dir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            FileTrees.delete(dir);
         }
         return 0;
     }

@@ -34,7 +34,6 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TopFieldCollectorManager;
 import org.apache.lucene.search.TotalHits;
-import org.apache.lucene.util.BytesRef;
 
 /**
  * Read side of a shard replica: query (top-k by score desc, id asc), get by id, and the replica's
@@ -167,12 +166,11 @@ public final class ShardSearcher {
                 .setCheckpoint(p.checkpoint().toProto())
                 .setSearcherVersion(p.version())
                 .build();
-        int idPosition = page.sort().kinds().size(); // the id is the sort's last field
         List<ShardHit> hits = new ArrayList<>(top.scoreDocs.length);
         for (ScoreDoc sd : top.scoreDocs) {
             FieldDoc fd = (FieldDoc) sd;
             hits.add(ShardHit.newBuilder()
-                    .setId(fd.fields[idPosition] instanceof BytesRef id ? id.utf8ToString() : "")
+                    .setId(page.sort().id(fd))
                     .setScore(scoreOf(fd))
                     .addAllSortValues(page.sort().values(fd))
                     .build());

@@ -75,6 +75,11 @@ public record SortSpec(Sort sort, List<Kind> kinds) {
         return new SortSpec(new Sort(fields.toArray(SortField[]::new)), kinds);
     }
 
+    /** A hit's id, from the sort's last field (the id tie-break; "" for a document without one). */
+    public String id(FieldDoc doc) {
+        return doc.fields[kinds.size()] instanceof BytesRef id ? id.utf8ToString() : "";
+    }
+
     /** The sort values of a hit (one per requested position; the id is not included). */
     public List<SortValue> values(FieldDoc doc) {
         List<SortValue> out = new ArrayList<>(kinds.size());

@@ -1,5 +1,6 @@
 package dev.quarry.suggest.bench;
 
+import dev.quarry.common.io.FileTrees;
 import dev.quarry.suggest.SuggestIndex;
 import dev.quarry.suggest.SuggestIndexConfig;
 import dev.quarry.suggest.SuggestIndexRegistry;
@@ -18,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
@@ -100,11 +100,7 @@ public final class SuggestBench {
       }
       restored.close();
     } finally {
-      try (var files = Files.walk(dir)) {
-        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
+      FileTrees.delete(dir);
     }
     if (o.syntheticKeys() > 0) {
       npm = null;

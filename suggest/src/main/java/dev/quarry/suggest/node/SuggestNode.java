@@ -1,5 +1,6 @@
 package dev.quarry.suggest.node;
 
+import dev.quarry.common.io.FileTrees;
 import dev.quarry.common.meta.MetaClient;
 import dev.quarry.common.meta.StateWatcher;
 import dev.quarry.ingest.apply.OrderedApplyLoop;
@@ -103,12 +104,8 @@ public final class SuggestNode implements AutoCloseable {
 
     private void deleteSnapshots(String name) {
         Path dir = dataDir.resolve(name);
-        try (var files = java.nio.file.Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.deleteIfExists(p);
-            }
-        } catch (java.nio.file.NoSuchFileException e) {
-            // never persisted
+        try {
+            FileTrees.delete(dir); // nothing there if never persisted
         } catch (java.io.IOException e) {
             log.warn("suggest: cannot delete the snapshots of deleted index {} in {}", name, dir, e);
         }
