@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.quarry.ingest.json.Json;
 import dev.quarry.shard.index.FieldNames;
 import dev.quarry.shard.index.HitLoader;
+import dev.quarry.shard.index.SmallSegmentScoring;
 import dev.quarry.shard.index.SortSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,7 +46,8 @@ import org.apache.lucene.util.BytesRef;
  *   <li>{@link #search}, stock Lucene: the id tie-break is Lucene's string sort, sources come from
  *       stored fields;</li>
  *   <li>{@link #searchTuned}, with Quarry's own per-hit reads (the shards' sort and {@link HitLoader}):
- *       the id tie-break by ordinal, ids and sources from binary doc values. Against this one, the ratio
+ *       the id tie-break by ordinal, ids and sources from binary doc values, small segments scored
+ *       document at a time ({@link SmallSegmentScoring}). Against this one, the ratio
  *       measures what distribution costs, not what Quarry's per-hit reads save.</li>
  * </ul>
  * Thread-safety: queries may run concurrently (a parser per call).
@@ -105,10 +107,11 @@ public final class LuceneBaseline implements AutoCloseable {
     /**
      * {@link #search} with Quarry's per-hit reads, through the shards' own code: their sort
      * ({@link SortSpec#SCORE_THEN_ID}: the id by ordinal, its bytes from a doc value) gives the ids,
-     * {@link HitLoader} the sources from doc values.
+     * {@link HitLoader} the sources from doc values, and segments are walked as the shards walk them
+     * ({@link SmallSegmentScoring}).
      */
     public Page searchTuned(String query, int k, long totalHitsThreshold) throws Exception {
-        TopDocs top = searcher.search(parse(query), new TopFieldCollectorManager(TUNED, k, null, threshold(totalHitsThreshold)));
+        TopDocs top = searcher.search(SmallSegmentScoring.wrap(parse(query)), new TopFieldCollectorManager(TUNED, k, null, threshold(totalHitsThreshold)));
         List<String> ids = new ArrayList<>(top.scoreDocs.length);
         for (ScoreDoc sd : top.scoreDocs) {
             ids.add(SortSpec.SCORE_THEN_ID.id((FieldDoc) sd));

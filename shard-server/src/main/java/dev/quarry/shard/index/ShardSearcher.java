@@ -159,7 +159,7 @@ public final class ShardSearcher {
         pinned.lease(p.version(), req.getLeaseMs());
         IndexSearcher acquired = p.searcher();
         IndexSearcher s = global != null ? new GlobalStatsSearcher(acquired.getIndexReader(), global) : acquired;
-        TopDocs top = s.search(q, new TopFieldCollectorManager(page.sort().sort(), page.k(), page.after(), page.threshold()));
+        TopDocs top = s.search(SmallSegmentScoring.wrap(q), new TopFieldCollectorManager(page.sort().sort(), page.k(), page.after(), page.threshold()));
         ShardQueryResponse header = ShardQueryResponse.newBuilder()
                 .setTotalHits(top.totalHits.value())
                 .setTotalHitsRelation(top.totalHits.relation() == TotalHits.Relation.EQUAL_TO ? TotalHitsRelation.EQ : TotalHitsRelation.GTE)
