@@ -19,7 +19,9 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -79,10 +81,14 @@ class LocalSearchTest {
     void quickShardsAnswerOnTheCallingThreadBeforeStartReturns() throws Exception {
         AtomicReference<Thread> answeredOn = new AtomicReference<>();
         AtomicReference<List<LocalShardResult>> answer = new AtomicReference<>();
-        search.start(members, query, true, TimeUnit.SECONDS.toNanos(30), shard -> { }, results -> {
+        HeldExecutor helpers = new HeldExecutor();
+        // helpers held back: on a slow machine the help timer can fire before the four shards are done,
+        // and this test is about the calling thread doing the work, not about the timer losing that race
+        new LocalSearch(helpers).start(members, query, true, TimeUnit.SECONDS.toNanos(30), shard -> { }, results -> {
             answeredOn.set(Thread.currentThread());
             answer.set(results);
         });
+        helpers.release();
         assertThat(answeredOn.get()).isSameAs(Thread.currentThread());
         assertThat(answer.get()).extracting(LocalShardResult::getShard).containsExactly(0, 1, 2, 3);
         assertThat(answer.get()).allSatisfy(r -> {
@@ -99,10 +105,13 @@ class LocalSearchTest {
     @Test
     void shardsNotStartedWhenTheCallerCancelsAreNotSearched() throws Exception {
         io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
-        List<Integer> searched = new ArrayList<>();
+        List<Integer> searched = new CopyOnWriteArrayList<>();
         AtomicReference<List<LocalShardResult>> answer = new AtomicReference<>();
+        HeldExecutor helpers = new HeldExecutor();
+        // helpers held back until the call is cancelled: whichever thread then claims shards 2 and 3
+        // (the caller, or a helper once released) must not search them
         call.call(() -> {
-            search.start(members, query, true, TimeUnit.SECONDS.toNanos(30), shard -> {
+            new LocalSearch(helpers).start(members, query, true, TimeUnit.SECONDS.toNanos(30), shard -> {
                 searched.add(shard);
                 if (shard == 1) {
                     call.cancel(null); // e.g. the coordinator's hedge won: this call lost
@@ -110,6 +119,8 @@ class LocalSearchTest {
             }, answer::set);
             return null;
         });
+        helpers.release();
+        helpers.awaitDone();
         assertThat(searched).containsExactly(0, 1);
         assertThat(answer.get()).extracting(r -> Status.fromCodeValue(r.getStatusCode()).getCode())
                 .containsExactly(Status.Code.OK, Status.Code.OK, Status.Code.CANCELLED, Status.Code.CANCELLED);
@@ -213,4 +224,37 @@ class LocalSearchTest {
         }
         return out;
     }
+
+    /** Holds every task until {@link #release}, then runs them on threads of their own. */
+    private static final class HeldExecutor implements Executor {
+        private final List<Runnable> held = new ArrayList<>();
+        private final List<Thread> started = new ArrayList<>();
+        private boolean released;
+
+        @Override
+        public synchronized void execute(Runnable task) {
+            if (released) {
+                started.add(Thread.ofVirtual().start(task));
+            } else {
+                held.add(task);
+            }
+        }
+
+        synchronized void release() {
+            released = true;
+            held.forEach(this::execute);
+            held.clear();
+        }
+
+        void awaitDone() throws InterruptedException {
+            List<Thread> all;
+            synchronized (this) {
+                all = List.copyOf(started);
+            }
+            for (Thread t : all) {
+                t.join(TimeUnit.SECONDS.toMillis(10));
+            }
+        }
+    }
+
 }
