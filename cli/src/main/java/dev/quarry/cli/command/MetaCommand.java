@@ -37,7 +37,7 @@ public final class MetaCommand implements Callable<Integer> {
             description = "give a shard whose load stays high one extra replica, and take it back when the load stays low (default ${DEFAULT-VALUE})")
     String hotShards;
     @Option(names = "--hot-latency-ms", defaultValue = "${env:QUARRY_META_HOT_LATENCY_MS:-250}",
-            description = "a shard is hot while a replica's recent mean query time exceeds this and twice the median of its index's other shards (cool below half of it, or below 1.25x that median) (default ${DEFAULT-VALUE})")
+            description = "a shard is hot while the recent mean query time of its fastest queried replica exceeds this and twice the median of its index's other shards (cool below half of it, or below 1.25x that median); one slow replica beside a fast one is left to replica selection (default ${DEFAULT-VALUE})")
     double hotLatencyMs;
     @Option(names = "--hot-apply-lag", defaultValue = "${env:QUARRY_META_HOT_APPLY_LAG:-50000}",
             description = "... or while a replica's apply lag, in records, exceeds this (default ${DEFAULT-VALUE})")

@@ -68,11 +68,37 @@ class HotShardDetectorTest {
         return detector.evaluate(state, loads);
     }
 
-    /** Two nodes report shard 1; the worst of them counts. */
+    @Test
+    void oneSlowReplicaBesideAFastOneIsNotHotButASlowShardIs() {
+        Map<String, List<ShardLoad>> oneSlow = Map.of(
+                "s1", List.of(shard1(400, 0)),
+                "s2", List.of(shard1(5, 0), ShardLoad.newBuilder().setIndex("a").setShard(0).setQueryLatencyMs(5).build()));
+        assertThat(tick(oneSlow, 0)).isEmpty();
+        assertThat(tick(oneSlow, 60)).as("the coordinator routes around the slow replica; a copy would only add load").isEmpty();
+        Map<String, List<ShardLoad>> onlyTheSlowOneQueried = Map.of(
+                "s1", List.of(shard1(400, 0)),
+                "s2", List.of(shard1(0, 0), ShardLoad.newBuilder().setIndex("a").setShard(0).setQueryLatencyMs(5).build()));
+        assertThat(tick(onlyTheSlowOneQueried, 0)).as("a replica that served no query (0 ms) tells nothing").isEmpty();
+        assertThat(tick(onlyTheSlowOneQueried, 10)).singleElement().satisfies(c -> assertThat(c.getScaleShard().getShard()).isEqualTo(1));
+    }
+
+    @Test
+    void aLaggingReplicaMakesItsShardHotWhateverTheOthers() {
+        Map<String, List<ShardLoad>> oneBehind = Map.of(
+                "s1", List.of(shard1(1, 5_000)),
+                "s2", List.of(shard1(1, 0)));
+        assertThat(tick(oneBehind, 0)).isEmpty();
+        assertThat(tick(oneBehind, 10)).hasSize(1);
+    }
+
+    /** Two nodes report shard 1: its best latency and its worst lag count. */
     private static Map<String, List<ShardLoad>> load(double latency, long lag) {
         return Map.of(
-                "s1", List.of(ShardLoad.newBuilder().setIndex("a").setShard(1).setQueryLatencyMs(latency).setApplyLag(lag).build()),
-                "s2", List.of(ShardLoad.newBuilder().setIndex("a").setShard(1).setQueryLatencyMs(1).build(),
-                        ShardLoad.newBuilder().setIndex("a").setShard(0).setQueryLatencyMs(1).build()));
+                "s1", List.of(shard1(latency, lag)),
+                "s2", List.of(shard1(3 * latency, 0), ShardLoad.newBuilder().setIndex("a").setShard(0).setQueryLatencyMs(1).build()));
+    }
+
+    private static ShardLoad shard1(double latency, long lag) {
+        return ShardLoad.newBuilder().setIndex("a").setShard(1).setQueryLatencyMs(latency).setApplyLag(lag).build();
     }
 }
