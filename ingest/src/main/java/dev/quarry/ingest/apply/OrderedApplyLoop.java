@@ -34,6 +34,19 @@ public final class OrderedApplyLoop implements AutoCloseable {
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(50);
     private static final long MAX_BACKOFF_MS = 5_000;
     /**
+     * How long the loop waits after applying a batch when it is caught up and records keep arriving,
+     * so that the next fetch takes what arrived meanwhile in one go. Without it a trickle of small
+     * produce requests (an update storm: 250 records a second, a produce every few ms) woke every
+     * reader of those partitions for each of them: one fetch, one poll, one apply per one or two
+     * records, in the broker and in every replica and suggest server. It delays nothing visible (a
+     * refresh comes every second) and adds at most this much to a synchronous write's wait for
+     * being applied, and only while records are flowing; an idle reader still long-polls.
+     * Measured in the hot-shard chaos scenario (60 s, 2 cores, 29 Nov, one run each): during the
+     * storm the broker used 30% of a core instead of 37%, the hot shard's two shard servers 22-23%
+     * instead of 28-29%, the suggest server 8% instead of 13%.
+     */
+    static final long GATHER_MS = 20;
+    /**
      * Default nice increment of an apply thread: 0, the thread keeps the process's priority. A
      * positive increment makes applying background work: at nice 4 a thread gets about 40% of the
      * share of a nice-0 thread while the cores are contended (and all of a free core), so refreshes
@@ -135,6 +148,10 @@ public final class OrderedApplyLoop implements AutoCloseable {
                     applier.tick();
                     updateEndOffsets(c, tps);
                     backoff = 100;
+                    long gather = gatherMillis(polled.count(), caughtUp(c, tps));
+                    if (gather > 0 && running) {
+                        sleepQuietly(gather);
+                    }
                 } catch (WakeupException e) {
                     if (running) {
                         throw e;
@@ -173,6 +190,21 @@ public final class OrderedApplyLoop implements AutoCloseable {
         if (!fromStart.isEmpty()) {
             c.seekToBeginning(fromStart);
         }
+    }
+
+    /** The wait before the next poll: {@link #GATHER_MS} after a batch that left the reader caught up, else none. */
+    static long gatherMillis(int polled, boolean caughtUp) {
+        return polled > 0 && caughtUp ? GATHER_MS : 0;
+    }
+
+    /** Every partition's lag known and 0: the last fetch returned all there was (a backlog is read without waiting). */
+    private static boolean caughtUp(Consumer<byte[], byte[]> c, List<TopicPartition> tps) {
+        for (TopicPartition tp : tps) {
+            if (c.currentLag(tp).orElse(1) > 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void updateEndOffsets(Consumer<byte[], byte[]> c, List<TopicPartition> tps) {
