@@ -45,7 +45,12 @@ public final class RoleProcesses {
 
     public RoleProcesses(ClusterDir dir) {
         this.dir = dir;
-        this.jitOptions = jitOptions(System.getenv(JIT_ENV), Runtime.getRuntime().availableProcessors());
+        this.jitOptions = clusterJitOptions();
+    }
+
+    /** The JIT options a local cluster's JVMs get on this machine (from {@code QUARRY_CLUSTER_JIT} and the core count). */
+    public static List<String> clusterJitOptions() {
+        return jitOptions(System.getenv(JIT_ENV), Runtime.getRuntime().availableProcessors());
     }
 
     static List<String> jitOptions(String setting, int cores) {
