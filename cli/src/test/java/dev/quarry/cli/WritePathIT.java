@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.quarry.cli.dev.DevCluster;
+import dev.quarry.ingest.load.BulkLoader;
 import dev.quarry.ingest.routing.Topics;
 import dev.quarry.proto.v1.AdminServiceGrpc;
 import dev.quarry.proto.v1.ClusterStatusRequest;
 import dev.quarry.proto.v1.CreateIndexRequest;
+import dev.quarry.proto.v1.DeleteIndexRequest;
 import dev.quarry.proto.v1.DeleteRequest;
 import dev.quarry.proto.v1.GetRequest;
 import dev.quarry.proto.v1.GetResponse;
@@ -38,6 +40,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -196,6 +199,38 @@ class WritePathIT {
         });
         assertThat(cluster.metrics().find("quarry_dlq_publish_failures_total").tag("index", INDEX).counters()).isEmpty();
         assertThat(cluster.metrics().scrape()).contains("quarry_dlq_published_total{index=\"" + INDEX + "\",node=");
+    }
+
+    /**
+     * KAFKA-15591: an idempotent producer writing to a topic whose partitions the broker has not opened yet could have its
+     * first request refused, a later one appended, and the first retried until its delivery timeout dropped it (a bulk
+     * load stuck in CI on 29 Nov). Index creation returns only once every partition's leader serves it, so a producer
+     * that starts the moment it returns, with several requests in flight, gets every record acknowledged.
+     */
+    @Test
+    void aProducerWritingTheMomentAnIndexIsCreatedGetsEveryRecordAcknowledged() throws Exception {
+        String schema = """
+                {"fields": {"id": {"type": "keyword"}, "title": {"type": "text"}}, "partitions": 8, "shards": 1, "replicas": 1}
+                """;
+        for (int round = 0; round < 5; round++) {
+            String name = "fresh" + round;
+            AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .createIndex(CreateIndexRequest.newBuilder().setName(name).setSchemaJson(schema).build());
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(BulkLoader.producerProperties(cluster.kafkaBootstrap(), "fresh-" + round))) {
+                for (int i = 0; i < 4_000; i++) {
+                    String id = "d" + i;
+                    sent.add(p.send(new ProducerRecord<>(Topics.docs(name), id.getBytes(StandardCharsets.UTF_8),
+                            ("{\"id\": \"" + id + "\", \"title\": \"fresh " + "x".repeat(200) + "\"}").getBytes(StandardCharsets.UTF_8))));
+                }
+                for (Future<RecordMetadata> f : sent) {
+                    assertThat(f.get(30, TimeUnit.SECONDS).offset()).isNotNegative();
+                }
+            }
+            // dropped again, so that applying it does not slow the other tests down
+            AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .deleteIndex(DeleteIndexRequest.newBuilder().setName(name).build());
+        }
     }
 
     private void send(KafkaProducer<String, String> p, String id, String value, String version) throws Exception {
