@@ -33,20 +33,29 @@ class OrderedApplyLoopGatherTest {
 
     @Test
     void aTrickleOfRecordsIsAppliedInBatchesAtLeastTheGatherTimeApart() throws Exception {
+        List<Long> appliedAt = trickle(6, false);
+        for (int i = 1; i < appliedAt.size(); i++) {
+            assertThat(appliedAt.get(i) - appliedAt.get(i - 1)).as("gap before batch %d", i)
+                    .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(OrderedApplyLoop.GATHER_MS));
+        }
+    }
+
+    @Test
+    void aSynchronousWriterWaitingForItsRecordDoesNotWaitForTheGathering() throws Exception {
+        int batches = 20;
+        List<Long> appliedAt = trickle(batches, true);
+        // gathering would take at least 19 pauses of 20 ms; hurried, the 20 batches take a few ms of polling
+        assertThat(appliedAt.get(batches - 1) - appliedAt.get(0)).isLessThan(TimeUnit.MILLISECONDS.toNanos((batches - 1) * OrderedApplyLoop.GATHER_MS));
+    }
+
+    /**
+     * A producer that appends one record before every poll, the log's end right behind it (always caught up), and with
+     * {@code hurried} a writer waiting for each record; returns when each of {@code batches} batches was applied.
+     */
+    private static List<Long> trickle(int batches, boolean hurried) throws Exception {
         MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
         consumer.updateBeginningOffsets(Map.of(TP, 0L));
         AtomicLong produced = new AtomicLong();
-        // a producer that appends one record before every poll, the log's end right behind it: always caught up
-        Runnable trickle = new Runnable() {
-            @Override
-            public void run() {
-                long offset = produced.getAndIncrement();
-                consumer.addRecord(new ConsumerRecord<>("t", 0, offset, ("k" + offset).getBytes(), new byte[0]));
-                consumer.updateEndOffsets(Map.of(TP, offset + 1));
-                consumer.schedulePollTask(this);
-            }
-        };
-        consumer.schedulePollTask(trickle);
         List<Long> appliedAt = new CopyOnWriteArrayList<>();
         AtomicLong next = new AtomicLong();
         RecordApplier applier = new RecordApplier() {
@@ -62,17 +71,27 @@ class OrderedApplyLoopGatherTest {
             }
         };
         try (OrderedApplyLoop loop = new OrderedApplyLoop("test", "t", List.of(0), () -> consumer, applier)) {
+            Runnable trickle = new Runnable() {
+                @Override
+                public void run() {
+                    long offset = produced.getAndIncrement();
+                    consumer.addRecord(new ConsumerRecord<>("t", 0, offset, ("k" + offset).getBytes(), new byte[0]));
+                    consumer.updateEndOffsets(Map.of(TP, offset + 1));
+                    if (hurried) {
+                        loop.hurry();
+                    }
+                    consumer.schedulePollTask(this);
+                }
+            };
+            consumer.schedulePollTask(trickle);
             loop.start();
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (appliedAt.size() < 6 && System.nanoTime() < until) {
-                Thread.sleep(5);
+            while (appliedAt.size() < batches && System.nanoTime() < until) {
+                Thread.sleep(1);
             }
         }
-        assertThat(appliedAt).hasSizeGreaterThanOrEqualTo(6);
-        for (int i = 1; i < appliedAt.size(); i++) {
-            assertThat(appliedAt.get(i) - appliedAt.get(i - 1)).as("gap before batch %d", i)
-                    .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(OrderedApplyLoop.GATHER_MS));
-        }
+        assertThat(appliedAt).hasSizeGreaterThanOrEqualTo(batches);
         assertThat(next.get()).as("every record applied once, in order").isEqualTo(appliedAt.size());
+        return appliedAt.subList(0, batches);
     }
 }

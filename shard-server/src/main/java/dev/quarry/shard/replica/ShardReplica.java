@@ -130,6 +130,7 @@ public final class ShardReplica implements AutoCloseable {
 
     /** Waits (bounded) until the record at {@code partition@offset} is applied; null on timeout. */
     public WriteOutcome awaitApplied(int partition, long offset, long timeoutMs) throws InterruptedException {
+        loop.hurry(); // a synchronous write: the apply loop fetches now rather than gathering more records first
         return writer.outcomes().await(partition, offset, timeoutMs);
     }
 
@@ -158,6 +159,9 @@ public final class ShardReplica implements AutoCloseable {
 
     /** Read-your-writes: waits (bounded) until the newest searcher reflects the request's min_offsets. */
     private void awaitMinOffsets(ShardQueryRequest req, long timeoutMs) throws InterruptedException {
+        if (!req.getMinOffsetsMap().isEmpty()) {
+            loop.hurry(); // its writes may not be applied yet: no gathering pause before they are
+        }
         if (!req.getMinOffsetsMap().isEmpty() && !writer.awaitVisible(req.getMinOffsetsMap(), timeoutMs)) {
             throw new ShardException(ShardException.Kind.DEADLINE_EXCEEDED, "replica of " + spec.key() + " on " + nodeId
                     + " did not reflect the requested writes within " + timeoutMs + " ms");
