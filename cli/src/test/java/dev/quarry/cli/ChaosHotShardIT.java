@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cluster up (steady load, then a rehearsal of the storm and flood) before it measures, and the
  * local cluster's JVMs compile with C1 only on small machines (see {@code RoleProcesses}).
  */
+@Tag("chaos") // its own failsafe execution, in a JVM compiling with C1 only (cli/pom.xml)
 class ChaosHotShardIT {
     @TempDir
     Path tmp;
