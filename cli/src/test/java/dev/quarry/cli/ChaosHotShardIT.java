@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The short chaos run: {@code quarry chaos hot-shard --duration 60} on a real multi-process cluster
+ * The short chaos run: {@code quarry chaos hot-shard --duration 90} on a real multi-process cluster
  * (Kafka, three raft-meta peers, four shard servers, coordinator, suggest, each its own JVM), with
  * its faults — 50 ms latency, {@code kill -9} of a replica's shard server and of the raft-meta
  * leader, restarts — and every invariant of the scenario checked by the command itself (exit code
@@ -28,6 +28,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("chaos") // its own failsafe execution, in a JVM compiling with C1 only (cli/pom.xml)
 class ChaosHotShardIT {
+    /**
+     * 90 s: a hot phase of 22 s, so each phase's p99 comes from about 225 interactive queries. At 60 s (150 queries, the p99
+     * then being the second slowest) the hot/baseline ratio ranged 2.3-3.2x over five runs of the same build on 29 Nov.
+     */
+    private static final String DURATION_S = "90";
     @TempDir
     Path tmp;
 
@@ -42,7 +47,7 @@ class ChaosHotShardIT {
     @Test
     void shortHotShardRunHoldsEveryInvariant() throws Exception {
         Path report = tmp.resolve("report");
-        int code = Quarry.commandLine().execute("chaos", "hot-shard", "--duration", "60", "--report", report.toString());
+        int code = Quarry.commandLine().execute("chaos", "hot-shard", "--duration", DURATION_S, "--report", report.toString());
 
         ChaosRun run = ChaosReport.read(report.resolve("mitigated.json"));
         for (ChaosRun.InvariantResult r : run.invariants()) {
@@ -55,7 +60,7 @@ class ChaosHotShardIT {
                 .containsExactly("STORM_START", "LATENCY", "KILL", "KILL", "RESTART", "LATENCY_CLEARED", "STORM_END");
         assertThat(run.phases()).extracting(ChaosRun.Phase::name).containsExactly("baseline", "hot", "faults", "recovery");
         assertThat(run.faults()).extracting(ChaosRun.FaultEvent::kind).as("the restarted processes answered").contains("READY");
-        assertThat(run.samples()).hasSizeGreaterThanOrEqualTo(60);
+        assertThat(run.samples()).hasSizeGreaterThanOrEqualTo(Integer.parseInt(DURATION_S));
         assertThat(run.phaseStats()).allSatisfy(p -> assertThat(p.interactive()).as(p.phase()).isPositive());
         assertThat(run.phaseStats().get(1).batchShed()).as("batch flood shed by admission control").isPositive();
         assertThat(report.resolve("mitigated.png")).isNotEmptyFile();

@@ -70,7 +70,7 @@ public final class OrderedApplyLoop implements AutoCloseable {
     private volatile Consumer<byte[], byte[]> consumer;
     private volatile Map<Integer, Long> endOffsets = Map.of();
     private Thread thread;
-    /** A permit (at most one) ends the current or next gathering pause: someone waits for a record. */
+    /** A permit ends the current or next gathering pause: someone waits for a record (racing callers may leave two). */
     private final Semaphore hurry = new Semaphore(0);
 
     public OrderedApplyLoop(String name, String topic, List<Integer> partitions,
