@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -150,9 +151,9 @@ public final class OrderedApplyLoop implements AutoCloseable {
                         applier.apply(batch);
                     }
                     applier.tick();
-                    updateEndOffsets(c, tps);
+                    boolean caughtUp = updateEndOffsets(c, tps);
                     backoff = 100;
-                    long gather = gatherMillis(polled.count(), caughtUp(c, tps));
+                    long gather = gatherMillis(polled.count(), caughtUp);
                     if (gather > 0 && running) {
                         gather(gather);
                     }
@@ -219,26 +220,26 @@ public final class OrderedApplyLoop implements AutoCloseable {
         return polled > 0 && caughtUp ? GATHER_MS : 0;
     }
 
-    /** Every partition's lag known and 0: the last fetch returned all there was (a backlog is read without waiting). */
-    private static boolean caughtUp(Consumer<byte[], byte[]> c, List<TopicPartition> tps) {
-        for (TopicPartition tp : tps) {
-            if (c.currentLag(tp).orElse(1) > 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private void updateEndOffsets(Consumer<byte[], byte[]> c, List<TopicPartition> tps) {
+    /**
+     * Records the log end each partition's last fetch reported; returns whether the reader is caught
+     * up (every partition's lag known and 0: the last fetch returned all there was).
+     */
+    private boolean updateEndOffsets(Consumer<byte[], byte[]> c, List<TopicPartition> tps) {
         Map<Integer, Long> ends = new HashMap<>();
+        boolean caughtUp = true;
         for (TopicPartition tp : tps) {
-            c.currentLag(tp).ifPresent(lag -> ends.put(tp.partition(), c.position(tp) + lag));
+            OptionalLong lag = c.currentLag(tp);
+            if (lag.isPresent()) {
+                ends.put(tp.partition(), c.position(tp) + lag.getAsLong());
+            }
+            caughtUp &= lag.orElse(1) == 0;
         }
         if (!ends.isEmpty()) {
             Map<Integer, Long> merged = new HashMap<>(endOffsets);
             merged.putAll(ends);
             endOffsets = Map.copyOf(merged);
         }
+        return caughtUp;
     }
 
     private static void sleepQuietly(long ms) {

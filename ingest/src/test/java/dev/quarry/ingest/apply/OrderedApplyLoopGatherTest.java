@@ -1,7 +1,9 @@
 package dev.quarry.ingest.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -85,12 +87,8 @@ class OrderedApplyLoopGatherTest {
             };
             consumer.schedulePollTask(trickle);
             loop.start();
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (appliedAt.size() < batches && System.nanoTime() < until) {
-                Thread.sleep(1);
-            }
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(() -> appliedAt.size() >= batches);
         }
-        assertThat(appliedAt).hasSizeGreaterThanOrEqualTo(batches);
         assertThat(next.get()).as("every record applied once, in order").isEqualTo(appliedAt.size());
         return appliedAt.subList(0, batches);
     }
