@@ -7,6 +7,7 @@ import com.google.common.util.concurrent.MoreExecutors;
 import dev.quarry.coordinator.routing.ReplicaRoute;
 import dev.quarry.coordinator.routing.ShardRoute;
 import dev.quarry.coordinator.select.LatencyWindow;
+import dev.quarry.coordinator.select.ShardKey;
 import dev.quarry.coordinator.select.ReplicaSelector;
 import dev.quarry.coordinator.select.ReplicaStats;
 import dev.quarry.proto.v1.ShardServiceGrpc.ShardServiceFutureStub;
@@ -38,7 +39,7 @@ public final class FanOut {
     private final ScheduledExecutorService timers;
     private final HedgePolicy hedging;
     private final FanOutMetrics metrics;
-    private final Map<String, LatencyWindow> windows = new ConcurrentHashMap<>();
+    private final Map<ShardKey, LatencyWindow> windows = new ConcurrentHashMap<>();
 
     /** Where one shard's call goes: its route, and optionally the replica it should prefer or (strict) must use. */
     public record Target(ShardRoute shard, String preferredNode, boolean strict) {
@@ -98,7 +99,7 @@ public final class FanOut {
     }
 
     private LatencyWindow window(String index, int shard) {
-        return windows.computeIfAbsent(index + "/" + shard, k -> new LatencyWindow());
+        return windows.computeIfAbsent(new ShardKey(index, shard), k -> new LatencyWindow());
     }
 
     /**

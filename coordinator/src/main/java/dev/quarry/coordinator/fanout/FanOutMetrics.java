@@ -1,6 +1,7 @@
 package dev.quarry.coordinator.fanout;
 
 import dev.quarry.coordinator.select.ReplicaStats;
+import dev.quarry.coordinator.select.ShardKey;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -18,7 +19,7 @@ public final class FanOutMetrics {
     private final Counter hedgesSent;
     private final Counter hedgesWon;
     private final Counter shadows;
-    private final Map<String, Timer> shardTimers = new ConcurrentHashMap<>();
+    private final Map<ShardKey, Timer> shardTimers = new ConcurrentHashMap<>();
     private final Map<ReplicaStats, Counter> replicaCalls = new ConcurrentHashMap<>();
 
     public FanOutMetrics(MeterRegistry registry) {
@@ -58,7 +59,7 @@ public final class FanOutMetrics {
     }
 
     void shardLatency(String index, int shard, long nanos) {
-        shardTimers.computeIfAbsent(index + "/" + shard, k -> Timer.builder("quarry_coordinator_shard_latency")
+        shardTimers.computeIfAbsent(new ShardKey(index, shard), k -> Timer.builder("quarry_coordinator_shard_latency")
                         .description("one shard call, as seen by the coordinator")
                         .tags("index", index, "shard", Integer.toString(shard))
                         .publishPercentiles(0.5, 0.95, 0.99)

@@ -20,7 +20,7 @@ public final class LatencyWindow {
         micros[next] = responseMicros;
         next = (next + 1) % SIZE;
         count = Math.min(SIZE, count + 1);
-        if (count % RECOMPUTE_EVERY == 0 || count == SIZE && next % RECOMPUTE_EVERY == 0) {
+        if (next % RECOMPUTE_EVERY == 0) { // every RECOMPUTE_EVERY answers, while filling and once full
             long[] copy = Arrays.copyOf(micros, count);
             Arrays.sort(copy);
             p95 = copy[(int) Math.min(count - 1, Math.ceil(count * 0.95) - 1)];

@@ -20,7 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * Thread-safety: a concurrent map of thread-safe {@link ReplicaStats}.
  */
 public final class ReplicaSelector {
-    private final Map<String, ReplicaStats> stats = new ConcurrentHashMap<>();
+    private final Map<ReplicaKey, ReplicaStats> stats = new ConcurrentHashMap<>();
     private final BreakerPolicy policy;
     private final int coordinators;
     private final boolean adaptive;
@@ -42,12 +42,14 @@ public final class ReplicaSelector {
     }
 
     public ReplicaStats stats(String index, int shard, String node) {
-        return stats.computeIfAbsent(node + "/" + index + "/" + shard, k -> new ReplicaStats(policy));
+        return stats.computeIfAbsent(new ReplicaKey(node, index, shard), k -> new ReplicaStats(policy));
     }
+
+    /** One replica of one shard: looked up several times per shard call, so no string is built for it. */
+    private record ReplicaKey(String node, String index, int shard) {}
 
     /** The replicas of one shard, best first. */
     public List<ReplicaRoute> rank(String index, int shard, List<ReplicaRoute> replicas, long nowNanos) {
-        record Ranked(ReplicaRoute replica, int tier, double score, double tieBreak) {}
         List<Ranked> ranked = new ArrayList<>(replicas.size());
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
         if (!adaptive) {
@@ -65,9 +67,18 @@ public final class ReplicaSelector {
             int tier = !s.available(nowNanos) ? 2 : (anyWarm && !s.warm()) ? 1 : 0;
             ranked.add(new Ranked(r, tier, s.score(coordinators), rnd.nextDouble()));
         }
-        ranked.sort(Comparator.comparingInt(Ranked::tier).thenComparingDouble(Ranked::score).thenComparingDouble(Ranked::tieBreak));
-        return ranked.stream().map(Ranked::replica).toList();
+        ranked.sort(BEST_FIRST);
+        List<ReplicaRoute> order = new ArrayList<>(ranked.size());
+        for (Ranked r : ranked) {
+            order.add(r.replica());
+        }
+        return order;
     }
+
+    private record Ranked(ReplicaRoute replica, int tier, double score, double tieBreak) {}
+
+    private static final Comparator<Ranked> BEST_FIRST =
+            Comparator.comparingInt(Ranked::tier).thenComparingDouble(Ranked::score).thenComparingDouble(Ranked::tieBreak);
 
     /** A replica other than {@code primary} that is due for a shadow request (warm-up, stale stats or a breaker probe). */
     public Optional<ReplicaRoute> shadow(String index, int shard, List<ReplicaRoute> replicas, ReplicaRoute primary, long nowNanos) {
