@@ -35,6 +35,7 @@ import org.apache.lucene.search.TopFieldCollectorManager;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.UnicodeUtil;
 
 /**
  * The baseline every search benchmark is measured against: one Lucene index holding all
@@ -96,13 +97,14 @@ public final class LuceneBaseline implements AutoCloseable {
         for (ScoreDoc sd : top.scoreDocs) {
             Document d = searcher.storedFields().document(sd.doc);
             ids.add(d.get(FieldNames.ID));
-            bytes += d.get(FieldNames.SOURCE).length();
+            String source = d.get(FieldNames.SOURCE);
+            bytes += UnicodeUtil.calcUTF16toUTF8Length(source, 0, source.length());
         }
         return new Page(ids, bytes);
     }
 
-    /** A page's ids in order, and the length of its sources (read, as Quarry reads them). */
-    public record Page(List<String> ids, int sourceChars) {}
+    /** A page's ids in order, and the UTF-8 length of its sources (read, as Quarry reads them). */
+    public record Page(List<String> ids, int sourceBytes) {}
 
     /**
      * {@link #search} with Quarry's per-hit reads, through the shards' own code: their sort
@@ -117,8 +119,8 @@ public final class LuceneBaseline implements AutoCloseable {
             ids.add(SortSpec.SCORE_THEN_ID.id((FieldDoc) sd));
         }
         int bytes = 0;
-        for (String source : HitLoader.sources(reader, top.scoreDocs, searcher.storedFields())) {
-            bytes += source.length();
+        for (com.google.protobuf.ByteString source : HitLoader.sources(reader, top.scoreDocs, searcher.storedFields())) {
+            bytes += source.size();
         }
         return new Page(ids, bytes);
     }

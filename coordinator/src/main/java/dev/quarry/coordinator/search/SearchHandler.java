@@ -199,7 +199,7 @@ public final class SearchHandler {
         Comparator<ShardHit> order = TopKMerger.order(req.getSortList());
         List<ShardHit> page = TopKMerger.merge(lists, k, order);
         for (ShardHit h : page) {
-            out.addHits(Hit.newBuilder().setId(h.getId()).setScore(h.getScore()).setSourceJson(h.getSourceJson()).addAllSortValues(h.getSortValuesList()));
+            out.addHits(Hit.newBuilder().setId(h.getId()).setScore(h.getScore()).setSourceJsonBytes(h.getSourceJsonBytes()).addAllSortValues(h.getSortValuesList()));
         }
         long returned = (cursor == null ? 0 : cursor.getReturned()) + page.size();
         if (page.size() == k && (gte || returned < total) && out.getShardFailuresCount() == 0) {

@@ -5,14 +5,24 @@ import java.util.TreeMap;
 
 /**
  * The offsets a searcher or a commit reflects: per partition, the next offset not yet included.
+ * Its wire form is built once, since every search answer carries the checkpoint of its searcher.
  * Immutable.
  */
-public record Checkpoint(Map<Integer, Long> nextOffsets) {
+public final class Checkpoint {
     public static final Checkpoint EMPTY = new Checkpoint(Map.of());
     private static final String KEY_PREFIX = "offset.";
 
-    public Checkpoint {
-        nextOffsets = Map.copyOf(nextOffsets);
+    private final Map<Integer, Long> nextOffsets;
+    private final dev.quarry.proto.v1.Checkpoint proto;
+
+    public Checkpoint(Map<Integer, Long> nextOffsets) {
+        this.nextOffsets = Map.copyOf(nextOffsets);
+        this.proto = dev.quarry.proto.v1.Checkpoint.newBuilder().putAllNextOffsets(this.nextOffsets).build();
+    }
+
+    /** Per partition, the next offset not yet included. */
+    public Map<Integer, Long> nextOffsets() {
+        return nextOffsets;
     }
 
     /** True when every partition's offset here is at least {@code other}'s. */
@@ -40,6 +50,21 @@ public record Checkpoint(Map<Integer, Long> nextOffsets) {
     }
 
     public dev.quarry.proto.v1.Checkpoint toProto() {
-        return dev.quarry.proto.v1.Checkpoint.newBuilder().putAllNextOffsets(nextOffsets).build();
+        return proto;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Checkpoint c && nextOffsets.equals(c.nextOffsets);
+    }
+
+    @Override
+    public int hashCode() {
+        return nextOffsets.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "Checkpoint" + nextOffsets;
     }
 }

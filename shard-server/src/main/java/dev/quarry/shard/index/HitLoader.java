@@ -1,5 +1,6 @@
 package dev.quarry.shard.index;
 
+import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
@@ -9,6 +10,7 @@ import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.util.BytesRef;
 
 /**
  * Reads the source of each hit from doc values (a direct read per document), not from the
@@ -20,28 +22,37 @@ import org.apache.lucene.search.ScoreDoc;
 public final class HitLoader {
     private HitLoader() {}
 
-    /** The sources of {@code hits}, in their order. */
-    public static String[] sources(IndexReader reader, ScoreDoc[] hits, StoredFields stored) throws IOException {
-        Integer[] byDoc = new Integer[hits.length];
+    /**
+     * The sources of {@code hits}, in their order, as UTF-8 bytes: an answer carries them as they
+     * were indexed, never decoded to a string and encoded again.
+     */
+    public static ByteString[] sources(IndexReader reader, ScoreDoc[] hits, StoredFields stored) throws IOException {
+        long[] byDoc = new long[hits.length]; // doc values iterate forward only: read in doc order, remember each hit's place
         for (int i = 0; i < hits.length; i++) {
-            byDoc[i] = i;
+            byDoc[i] = (long) hits[i].doc << 32 | i;
         }
-        Arrays.sort(byDoc, (a, b) -> Integer.compare(hits[a].doc, hits[b].doc)); // doc values iterate forward only
-        String[] out = new String[hits.length];
+        Arrays.sort(byDoc);
+        ByteString[] out = new ByteString[hits.length];
         List<LeafReaderContext> leaves = reader.leaves();
         int leafIndex = -1;
         BinaryDocValues sources = null;
         LeafReaderContext leaf = null;
-        for (int i : byDoc) {
-            int doc = hits[i].doc;
+        for (long docAndPlace : byDoc) {
+            int doc = (int) (docAndPlace >>> 32);
             int li = ReaderUtil.subIndex(doc, leaves);
             if (li != leafIndex) {
                 leafIndex = li;
                 leaf = leaves.get(li);
                 sources = leaf.reader().getBinaryDocValues(FieldNames.SOURCE);
             }
-            out[i] = sources != null && sources.advanceExact(doc - leaf.docBase) ? sources.binaryValue().utf8ToString()
-                    : stored.document(doc).get(FieldNames.SOURCE);
+            ByteString source;
+            if (sources != null && sources.advanceExact(doc - leaf.docBase)) {
+                BytesRef b = sources.binaryValue();
+                source = ByteString.copyFrom(b.bytes, b.offset, b.length);
+            } else {
+                source = ByteString.copyFromUtf8(stored.document(doc).get(FieldNames.SOURCE));
+            }
+            out[(int) docAndPlace] = source;
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package dev.quarry.shard.index;
 
+import com.google.protobuf.ByteString;
 import dev.quarry.proto.v1.ShardHit;
 import dev.quarry.proto.v1.ShardQueryResponse;
 import java.io.IOException;
@@ -50,10 +51,11 @@ public final class RankedPage {
     /** The answer with the first {@code n} hits (all when {@code n} is larger), their sources read. */
     public ShardQueryResponse withSources(int n) throws IOException {
         int keep = Math.min(n, docs.length);
-        String[] sources = HitLoader.sources(reader, Arrays.copyOf(docs, keep), stored);
+        ByteString[] sources = HitLoader.sources(reader, Arrays.copyOf(docs, keep), stored);
         ShardQueryResponse.Builder out = header.toBuilder();
         for (int i = 0; i < keep; i++) {
-            out.addHits(hits.get(i).toBuilder().setSourceJson(ShardSearcher.filterSource(sources[i], fields))); // the id came with the sort values
+            ShardHit.Builder hit = hits.get(i).toBuilder(); // the id came with the sort values
+            out.addHits(fields == null ? hit.setSourceJsonBytes(sources[i]) : hit.setSourceJson(ShardSearcher.filterSource(sources[i].toStringUtf8(), fields)));
         }
         return out.build();
     }

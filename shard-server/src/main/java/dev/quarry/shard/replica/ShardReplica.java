@@ -26,6 +26,8 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.store.AlreadyClosedException;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.NRTCachingDirectory;
@@ -110,6 +112,8 @@ public final class ShardReplica implements AutoCloseable {
                 Gauge.builder("quarry_ingest_partition_lag", replica, r -> r.lag(p)).tags(tags.and("partition", Integer.toString(p)))
                         .description("records of this partition in Kafka not yet searchable on this replica").register(metrics);
             }
+            Gauge.builder("quarry_shard_segments", replica, ShardReplica::segments).tags(tags)
+                    .description("segments of the newest searcher: each query looks up every term once per segment").register(metrics);
             loop.start();
         } catch (IOException | RuntimeException | Error e) {
             try (dir; writer) {
@@ -179,6 +183,20 @@ public final class ShardReplica implements AutoCloseable {
         return searcher;
     }
 
+    /** Segments of the newest searcher (-1 once the replica is closed). */
+    public int segments() {
+        try {
+            IndexSearcher s = writer.searchers().acquire();
+            try {
+                return s.getIndexReader().leaves().size();
+            } finally {
+                writer.searchers().release(s);
+            }
+        } catch (IOException | AlreadyClosedException e) {
+            return -1;
+        }
+    }
+
     /** Real-time get: first makes everything this replica has applied visible (refreshing if needed). */
     public GetResponse get(String id, long timeoutMs) throws IOException, InterruptedException {
         Map<Integer, Long> lastApplied = new java.util.HashMap<>();
@@ -193,7 +211,6 @@ public final class ShardReplica implements AutoCloseable {
         return searcher.get(id);
     }
 
-    /** Records of {@code partition} in Kafka not yet searchable here (0 before the first poll). */
     /** Records of one partition in Kafka not yet searchable here; {@link #UNKNOWN_LAG} until the log end was first read. */
     public long lag(int partition) {
         Long end = loop.endOffsets().get(partition);

@@ -51,9 +51,9 @@ class HitLoaderTest {
                 for (int i = 0; i < docs.length; i++) {
                     hits[i] = new ScoreDoc(docs[i], 1f);
                 }
-                String[] sources = HitLoader.sources(reader, hits, reader.storedFields());
+                com.google.protobuf.ByteString[] sources = HitLoader.sources(reader, hits, reader.storedFields());
                 for (int i = 0; i < docs.length; i++) {
-                    assertThat(sources[i]).isEqualTo("{\"n\":" + docs[i] + "}");
+                    assertThat(sources[i].toStringUtf8()).isEqualTo("{\"n\":" + docs[i] + "}");
                 }
             }
         }
