@@ -41,6 +41,14 @@ public final class LatencyRun {
         public double p99Ms() {
             return latencyMicros.getValueAtPercentile(99) / 1000.0;
         }
+
+        /** This run and {@code other} as one: counts, time and CPU summed, latencies pooled. */
+        public Result plus(Result other) {
+            Histogram pooled = latencyMicros.copy();
+            pooled.add(other.latencyMicros);
+            long cpu = processCpuNanos < 0 || other.processCpuNanos < 0 ? -1 : processCpuNanos + other.processCpuNanos;
+            return new Result(ops + other.ops, errors + other.errors, seconds + other.seconds, pooled, cpu);
+        }
     }
 
     /**

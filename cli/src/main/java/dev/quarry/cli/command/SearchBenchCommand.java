@@ -49,6 +49,12 @@ public final class SearchBenchCommand implements Callable<Integer> {
                     "or ghz drive a server), so the client spends no thread wake-up per search"})
     int threads;
 
+    @Option(names = "--rounds", defaultValue = "5",
+            description = {"the measured runs are split into this many rounds, each running raw Lucene, the second baseline and Quarry",
+                    "back to back, so that a machine that speeds up or slows down during the bench weighs on every side alike; the ratio",
+                    "printed is the median of the rounds' ratios (default ${DEFAULT-VALUE})"})
+    int rounds;
+
     @Option(names = "-k", defaultValue = "10", description = "hits per query (default ${DEFAULT-VALUE})")
     int k;
 
@@ -71,9 +77,9 @@ public final class SearchBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (totalHitsThreshold < 0 || queries < 1 || warmup < 0 || threads < 1) {
+        if (totalHitsThreshold < 0 || queries < 1 || warmup < 0 || threads < 1 || rounds < 1 || rounds > queries) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--queries and --threads must be positive, --warmup and --total-hits-threshold (0 = exact) not negative");
+                    "--queries, --threads and --rounds must be positive, --rounds at most --queries, --warmup and --total-hits-threshold (0 = exact) not negative");
         }
         List<String> lines = readLines();
         List<String> texts = new ArrayList<>();
@@ -117,25 +123,40 @@ public final class SearchBenchCommand implements Callable<Integer> {
             LatencyRun.runAsync(half, threads, quarryAsync);
             LatencyRun.run(warmup - half, threads, i -> quarry.run(half + i));
             Map<String, Double> before = CoordinatorCounters.read(metricsUrl);
-            LatencyRun.Result luceneSeq = LatencyRun.run(queries, 1, i -> raw.run(warmup + i));
-            LatencyRun.Result tunedSeq = LatencyRun.run(queries, 1, i -> tuned.run(warmup + i));
-            LatencyRun.Result quarrySeq = LatencyRun.run(queries, 1, i -> quarry.run(warmup + i));
-            LatencyRun.Result luceneTp = LatencyRun.run(queries, threads, i -> raw.run(warmup + queries + i));
-            LatencyRun.Result tunedTp = LatencyRun.run(queries, threads, i -> tuned.run(warmup + queries + i));
-            Map<String, Double> beforeTp = CoordinatorCounters.read(metricsUrl);
-            LatencyRun.Result quarryTp = LatencyRun.runAsync(queries, threads, (i, done) -> quarryAsync.start(warmup + queries + i, done));
+            int perRound = queries / rounds;
+            LatencyRun.Result luceneSeq = null, tunedSeq = null, quarrySeq = null, luceneTp = null, tunedTp = null, quarryTp = null;
+            double[] ratios = new double[rounds];
+            double quarryServerCpuMs = 0;
+            for (int r = 0; r < rounds; r++) {
+                int seqFrom = warmup + r * perRound, tpFrom = warmup + queries + r * perRound;
+                int n = r == rounds - 1 ? queries - r * perRound : perRound; // the last round takes the remainder
+                luceneSeq = plus(luceneSeq, LatencyRun.run(n, 1, i -> raw.run(seqFrom + i)));
+                tunedSeq = plus(tunedSeq, LatencyRun.run(n, 1, i -> tuned.run(seqFrom + i)));
+                quarrySeq = plus(quarrySeq, LatencyRun.run(n, 1, i -> quarry.run(seqFrom + i)));
+                LatencyRun.Result luceneRound = LatencyRun.run(n, threads, i -> raw.run(tpFrom + i));
+                tunedTp = plus(tunedTp, LatencyRun.run(n, threads, i -> tuned.run(tpFrom + i)));
+                Map<String, Double> beforeTp = CoordinatorCounters.read(metricsUrl);
+                LatencyRun.Result q = LatencyRun.runAsync(n, threads, (i, done) -> quarryAsync.start(tpFrom + i, done));
+                quarryServerCpuMs += CoordinatorCounters.cpuMsPerOp(beforeTp, CoordinatorCounters.read(metricsUrl), 1);
+                ratios[r] = q.opsPerSecond() / luceneRound.opsPerSecond();
+                luceneTp = plus(luceneTp, luceneRound);
+                quarryTp = plus(quarryTp, q);
+            }
             Map<String, Double> after = CoordinatorCounters.read(metricsUrl);
             System.out.printf("%-28s %10s %10s %10s %8s%n", "", "QPS(" + threads + ")", "p50 ms", "p99 ms", "errors");
             row("raw Lucene, one index", luceneTp, luceneSeq);
             row("  same, Quarry's hit reads", tunedTp, tunedSeq);
             row("Quarry via coordinator", quarryTp, quarrySeq);
-            System.out.printf("throughput ratio Quarry / Lucene: %.3f (against the second row: %.3f)%n",
-                    quarryTp.opsPerSecond() / luceneTp.opsPerSecond(), quarryTp.opsPerSecond() / tunedTp.opsPerSecond());
+            double[] sorted = ratios.clone();
+            java.util.Arrays.sort(sorted);
+            System.out.printf("throughput ratio Quarry / Lucene: %.3f (median of %d rounds, range %.3f-%.3f; over all rounds %.3f; against the second row: %.3f)%n",
+                    sorted[rounds / 2], rounds, sorted[0], sorted[rounds - 1], quarryTp.opsPerSecond() / luceneTp.opsPerSecond(),
+                    quarryTp.opsPerSecond() / tunedTp.opsPerSecond());
             System.out.printf("coordinator path added latency at p50: %.3f ms (against the second row: %.3f ms; sequential client)%n",
                     quarrySeq.p50Ms() - luceneSeq.p50Ms(), quarrySeq.p50Ms() - tunedSeq.p50Ms());
             System.out.printf("CPU per search in the throughput runs: raw Lucene %.3f ms, with Quarry's hit reads %.3f ms (this JVM); Quarry %.3f ms "
                             + "in the process behind --metrics-url (in `quarry dev`: every service) + %.3f ms in this JVM, the client%n",
-                    luceneTp.cpuMsPerOp(), tunedTp.cpuMsPerOp(), CoordinatorCounters.cpuMsPerOp(beforeTp, after, queries), quarryTp.cpuMsPerOp());
+                    luceneTp.cpuMsPerOp(), tunedTp.cpuMsPerOp(), quarryServerCpuMs / queries, quarryTp.cpuMsPerOp());
             System.out.println("(raw Lucene: stock, the id tie-break by Lucene's string sort and sources from stored fields; second row: the id"
                     + " sorted by ordinal and ids and sources from doc values, as Quarry's shards read them)");
             System.out.println(CoordinatorCounters.describe(before, after, 2 * queries));
@@ -143,6 +164,10 @@ public final class SearchBenchCommand implements Callable<Integer> {
         } finally {
             ch.shutdownNow();
         }
+    }
+
+    private static LatencyRun.Result plus(LatencyRun.Result sum, LatencyRun.Result round) {
+        return sum == null ? round : sum.plus(round);
     }
 
     private static void row(String name, LatencyRun.Result tp, LatencyRun.Result seq) {
