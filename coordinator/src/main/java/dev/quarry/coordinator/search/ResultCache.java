@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.ByteString;
 import dev.quarry.coordinator.routing.IndexRoute;
+import dev.quarry.coordinator.routing.ShardRoute;
+import dev.quarry.coordinator.select.ShardKey;
 import dev.quarry.proto.v1.SearchRequest;
 import dev.quarry.proto.v1.SearchResponse;
 import io.grpc.Deadline;
@@ -11,6 +13,7 @@ import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +39,7 @@ public final class ResultCache {
     private final Counter misses;
     private final boolean enabled;
     /** Per index/shard, the highest visible checkpoint (sum of next offsets) any answer reported. */
-    private final Map<String, Long> generations = new ConcurrentHashMap<>();
+    private final Map<ShardKey, Long> generations = new ConcurrentHashMap<>();
 
     public ResultCache(long maxEntries, Duration ttl, MeterRegistry metrics) {
         this.enabled = maxEntries > 0 && !ttl.isZero();
@@ -58,14 +61,18 @@ public final class ResultCache {
         for (long o : nextOffsets.values()) {
             sum += o;
         }
-        generations.merge(index + "/" + shard, sum, Math::max);
+        generations.merge(new ShardKey(index, shard), sum, Math::max);
     }
 
     SearchResponse get(SearchRequest req, IndexRoute index, Deadline deadline, Supplier<SearchResponse> execute) {
         if (!enabled) {
             return execute.get();
         }
-        Key key = new Key(normalized(req), index.shards().stream().map(s -> generations.getOrDefault(index.name() + "/" + s.shard(), -1L)).toList());
+        List<Long> seen = new ArrayList<>(index.shards().size());
+        for (ShardRoute s : index.shards()) {
+            seen.add(generations.getOrDefault(new ShardKey(index.name(), s.shard()), -1L));
+        }
+        Key key = new Key(normalized(req), seen);
         CompletableFuture<SearchResponse> mine = new CompletableFuture<>();
         CompletableFuture<SearchResponse> f = cache.asMap().putIfAbsent(key, mine);
         if (f == null) {
