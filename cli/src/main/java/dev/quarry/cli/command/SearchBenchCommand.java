@@ -94,7 +94,7 @@ public final class SearchBenchCommand implements Callable<Integer> {
         System.out.printf("%,d documents, %,d distinct generated queries (warm-up %,d, then %,d sequential and %,d throughput, each new), k=%d, %s scoring, total hits %s on both sides%n",
                 lines.size(), qs.size(), warmup, queries, queries, k, scoring,
                 totalHitsThreshold == 0 ? "exact" : String.format("counted up to %,d", totalHitsThreshold));
-        ManagedChannel ch = Grpc.directChannel(endpoints.coordinator);
+        ManagedChannel ch = Grpc.loadChannel(endpoints.coordinator);
         try (LuceneBaseline lucene = new LuceneBaseline(lines)) {
             SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(ch);
             SearchServiceGrpc.SearchServiceStub async = SearchServiceGrpc.newStub(ch);
