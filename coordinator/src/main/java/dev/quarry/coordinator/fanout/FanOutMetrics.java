@@ -10,14 +10,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The fan-out's meters: shard call latency per shard (p50/p95/p99), fan-outs, hedges sent and won,
- * shadow requests. Thread-safety: Micrometer meters are thread-safe; timers are cached in a concurrent map.
+ * The fan-out's meters: shard call latency per shard (p50/p95/p99), fan-outs, hedges sent, won and
+ * held back, shadow requests. Thread-safety: Micrometer meters are thread-safe; timers are cached in a concurrent map.
  */
 public final class FanOutMetrics {
     private final MeterRegistry registry;
     private final Counter fanOuts;
     private final Counter hedgesSent;
     private final Counter hedgesWon;
+    private final Counter hedgesHeld;
     private final Counter shadows;
     private final Map<ShardKey, Timer> shardTimers = new ConcurrentHashMap<>();
     private final Map<ReplicaStats, Counter> replicaCalls = new ConcurrentHashMap<>();
@@ -27,6 +28,8 @@ public final class FanOutMetrics {
         this.fanOuts = registry.counter("quarry_coordinator_fanouts_total");
         this.hedgesSent = registry.counter("quarry_coordinator_hedges_sent_total");
         this.hedgesWon = registry.counter("quarry_coordinator_hedges_won_total");
+        this.hedgesHeld = Counter.builder("quarry_coordinator_hedges_held_total")
+                .description("hedges due but not sent: the next replica was at least as busy as the one awaited").register(registry);
         this.shadows = registry.counter("quarry_coordinator_shadow_requests_total");
     }
 
@@ -40,6 +43,10 @@ public final class FanOutMetrics {
 
     void hedgeWon() {
         hedgesWon.increment();
+    }
+
+    void hedgeHeld() {
+        hedgesHeld.increment();
     }
 
     void shadowSent() {

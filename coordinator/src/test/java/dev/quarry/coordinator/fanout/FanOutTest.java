@@ -1,6 +1,7 @@
 package dev.quarry.coordinator.fanout;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.quarry.coordinator.routing.ReplicaRoute;
 import dev.quarry.coordinator.routing.ShardRoute;
@@ -17,8 +18,10 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +37,10 @@ class FanOutTest {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
     private final FanOut fanOut = new FanOut(channels, new ReplicaSelector(BreakerPolicy.DEFAULTS, 1), timers, HedgePolicy.OFF,
             new FanOutMetrics(new SimpleMeterRegistry()));
+    private final SimpleMeterRegistry hedgeMeters = new SimpleMeterRegistry();
+    /** Hedges after a fixed 20 ms. */
+    private final FanOut hedging = new FanOut(channels, new ReplicaSelector(BreakerPolicy.DEFAULTS, 1), timers,
+            new HedgePolicy(true, 20_000, 0, 0), new FanOutMetrics(hedgeMeters));
 
     @AfterEach
     void stop() {
@@ -44,10 +51,20 @@ class FanOutTest {
 
     /** A shard server whose query answers with {@code status} (OK: an empty answer), counting its calls. */
     private ReplicaRoute replica(String node, Status status, AtomicInteger calls) throws Exception {
+        return replica(node, status, calls, new CountDownLatch(0));
+    }
+
+    /** {@link #replica(String, Status, AtomicInteger)} that answers only once {@code gate} is open. */
+    private ReplicaRoute replica(String node, Status status, AtomicInteger calls, CountDownLatch gate) throws Exception {
         Server s = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(new ShardServiceGrpc.ShardServiceImplBase() {
             @Override
             public void query(ShardQueryRequest request, StreamObserver<ShardQueryResponse> out) {
                 calls.incrementAndGet();
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 if (status.isOk()) {
                     out.onNext(ShardQueryResponse.getDefaultInstance());
                     out.onCompleted();
@@ -66,8 +83,11 @@ class FanOutTest {
 
     /** One shard call; {@code preferred} (if not null) is asked first. Shadow copies to a cold replica may add calls. */
     private ShardResult<ShardQueryResponse> query(String preferred, ReplicaRoute... replicas) {
-        ShardRoute route = new ShardRoute(0, List.of(0), List.of(replicas));
-        return fanOut.call("idx", List.of(new FanOut.Target(route, preferred, false)),
+        return query(fanOut, new FanOut.Target(new ShardRoute(0, List.of(0), List.of(replicas)), preferred, false));
+    }
+
+    private static ShardResult<ShardQueryResponse> query(FanOut fanOut, FanOut.Target target) {
+        return fanOut.call("idx", List.of(target),
                 (stub, shard, replica) -> stub.query(ShardQueryRequest.newBuilder().setShard(shard).build()),
                 r -> new FanOut.Feedback(0, 0, 0), Deadline.after(5, TimeUnit.SECONDS)).get(0);
     }
@@ -102,5 +122,61 @@ class FanOutTest {
         assertThat(r).isInstanceOf(ShardResult.Failure.class);
         assertThat(calls.get()).isGreaterThanOrEqualTo(2);
         assertThat(((ShardResult.Failure<ShardQueryResponse>) r).reason()).contains("replicas tried").contains("a: UNAVAILABLE").contains("b: INTERNAL");
+    }
+
+    /** Opens the channels, so that a connection being set up does not count as a busy replica (UNIMPLEMENTED answers at once). */
+    private void connect(ReplicaRoute... replicas) {
+        for (ReplicaRoute r : replicas) {
+            try {
+                channels.stub(r.address()).withDeadlineAfter(5, TimeUnit.SECONDS).termStats(ShardQueryRequest.getDefaultInstance());
+            } catch (io.grpc.StatusRuntimeException expected) {
+                assertThat(expected.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+            }
+        }
+    }
+
+    @Test
+    void aHedgeGoesToAReplicaWithFewerOutstandingCalls() throws Exception {
+        CountDownLatch stuck = new CountDownLatch(1);
+        AtomicInteger aCalls = new AtomicInteger();
+        AtomicInteger bCalls = new AtomicInteger();
+        ReplicaRoute a = replica("a", Status.OK, aCalls, stuck);
+        ReplicaRoute b = replica("b", Status.OK, bCalls);
+        connect(a, b);
+        try {
+            ShardResult<ShardQueryResponse> r = query(hedging, new FanOut.Target(new ShardRoute(0, List.of(0), List.of(a, b)), "a", false));
+            assertThat(r).isInstanceOf(ShardResult.Answer.class);
+            assertThat(((ShardResult.Answer<ShardQueryResponse>) r).node()).as("the hedge to the idle replica answered").isEqualTo("b");
+            assertThat(aCalls.get()).isEqualTo(1);
+            assertThat(hedgeMeters.counter("quarry_coordinator_hedges_sent_total").count()).isEqualTo(1);
+            assertThat(hedgeMeters.counter("quarry_coordinator_hedges_held_total").count()).isZero();
+        } finally {
+            stuck.countDown();
+        }
+    }
+
+    @Test
+    void noHedgeGoesToAReplicaAsBusyAsTheOneAwaited() throws Exception {
+        CountDownLatch stuck = new CountDownLatch(1);
+        AtomicInteger aCalls = new AtomicInteger();
+        AtomicInteger bCalls = new AtomicInteger();
+        ReplicaRoute a = replica("a", Status.OK, aCalls, stuck);
+        ReplicaRoute b = replica("b", Status.OK, bCalls, stuck);
+        ShardRoute route = new ShardRoute(0, List.of(0), List.of(a, b));
+        connect(a, b);
+        var pool = Executors.newFixedThreadPool(2);
+        try {
+            var onB = pool.submit(() -> query(hedging, new FanOut.Target(route, "b", true))); // strict: never hedged
+            await().atMost(Duration.ofSeconds(5)).until(() -> bCalls.get() == 1);
+            var onA = pool.submit(() -> query(hedging, new FanOut.Target(route, "a", false)));
+            await().atMost(Duration.ofSeconds(5)).until(() -> hedgeMeters.counter("quarry_coordinator_hedges_held_total").count() == 1);
+            assertThat(hedgeMeters.counter("quarry_coordinator_hedges_sent_total").count()).isZero();
+            stuck.countDown();
+            assertThat(((ShardResult.Answer<ShardQueryResponse>) onA.get(5, TimeUnit.SECONDS)).node()).isEqualTo("a");
+            assertThat(((ShardResult.Answer<ShardQueryResponse>) onB.get(5, TimeUnit.SECONDS)).node()).isEqualTo("b");
+        } finally {
+            stuck.countDown();
+            pool.shutdownNow();
+        }
     }
 }
