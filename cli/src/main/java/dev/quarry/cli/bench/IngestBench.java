@@ -105,7 +105,7 @@ public final class IngestBench {
 
                 double rate = docs.size() / seconds / 2;
                 for (FreshnessRun.Writes writes : FreshnessRun.Writes.values()) {
-                    MachineQuiet.await(os, out);
+                    MachineQuiet.await(os, out, "merges and commits");
                     Map<String, double[]> timersBefore = engineTimers(cluster);
                     ThreadCpu cpu0 = ThreadCpu.now();
                     int warmup = (int) Math.ceil(rate * o.freshnessWarmupSeconds());

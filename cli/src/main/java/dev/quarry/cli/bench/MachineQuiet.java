@@ -6,14 +6,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Waits until the machine's CPU is mostly idle before a measurement that must not inherit the
- * previous one's work: after the throughput run, the replicas still merge and commit the segments
- * of the whole corpus for tens of seconds, and a freshness run started at once measured that
- * aftermath (its first half's p99 was 0.5 s above its second half's). Gives up after
+ * previous one's work. After the ingest bench's throughput run, the replicas still merge and commit
+ * the segments of the whole corpus for tens of seconds, and a freshness run started at once measured
+ * that aftermath (its first half's p99 was 0.5 s above its second half's). After the search bench's
+ * warm-up, the JIT compilers of both JVMs are still busy (the bench's C2 compiled at 60-70% of a core
+ * into the first measured rounds). Gives up after
  * {@link #MAX_WAIT_SECONDS} and says so; either way it prints what it waited for.
  *
  * <p>Thread-safety: stateless.
  */
-final class MachineQuiet {
+public final class MachineQuiet {
     /** Machine CPU use (0..1, all cores) below which it counts as quiet. */
     static final double QUIET_LOAD = 0.25;
     static final int QUIET_SAMPLES = 3;
@@ -22,7 +24,8 @@ final class MachineQuiet {
 
     private MachineQuiet() {}
 
-    static void await(OperatingSystemMXBean os, PrintStream out) throws InterruptedException {
+    /** Waits, and prints how long and why: {@code leftover} names the work the previous run left (e.g. "merges and commits"). */
+    public static void await(OperatingSystemMXBean os, PrintStream out, String leftover) throws InterruptedException {
         if (!(os instanceof com.sun.management.OperatingSystemMXBean sun)) {
             out.println("(the JVM does not report machine CPU use: not waiting for the machine to go quiet)");
             return;
@@ -38,8 +41,8 @@ final class MachineQuiet {
         }
         double waited = (System.nanoTime() - start) / 1e9;
         if (quiet >= QUIET_SAMPLES) {
-            out.printf("waited %.0f s for the machine to go quiet (CPU below %.0f%% for %d s: the run above left merges and commits)%n",
-                    waited, QUIET_LOAD * 100, QUIET_SAMPLES * SAMPLE_MS / 1000);
+            out.printf("waited %.0f s for the machine to go quiet (CPU below %.0f%% for %d s: the run above left %s)%n",
+                    waited, QUIET_LOAD * 100, QUIET_SAMPLES * SAMPLE_MS / 1000, leftover);
         } else {
             out.printf("waited %.0f s; the machine is still busy (CPU %.0f%%, quiet is below %.0f%%): the figures below include that work%n",
                     waited, load * 100, QUIET_LOAD * 100);

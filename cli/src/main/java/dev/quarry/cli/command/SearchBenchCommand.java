@@ -3,6 +3,7 @@ package dev.quarry.cli.command;
 import dev.quarry.cli.bench.CoordinatorCounters;
 import dev.quarry.cli.bench.LatencyRun;
 import dev.quarry.cli.bench.LuceneBaseline;
+import dev.quarry.cli.bench.MachineQuiet;
 import dev.quarry.cli.bench.QueryGenerator;
 import dev.quarry.cli.util.JsonLines;
 import dev.quarry.ingest.json.Json;
@@ -12,6 +13,7 @@ import dev.quarry.proto.v1.SearchServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +42,8 @@ public final class SearchBenchCommand implements Callable<Integer> {
     int queries;
 
     @Option(names = "--warmup", defaultValue = "20000",
-            description = "queries before measuring, on each side (default ${DEFAULT-VALUE}: with fewer, a fresh JVM's JIT compiler is still busy in the measured runs)")
+            description = {"queries before measuring, on each side, run in unmeasured rounds like the measured ones (default ${DEFAULT-VALUE}:",
+                    "with fewer, a fresh JVM's JIT compiler is still busy in the measured runs); then the bench waits for the machine to go quiet"})
     int warmup;
 
     @Option(names = "--threads", defaultValue = "4",
@@ -115,33 +118,28 @@ public final class SearchBenchCommand implements Callable<Integer> {
                     done.accept(null);
                 }
             });
-            LatencyRun.Op raw = i -> lucene.search(qs.get(i), k, totalHitsThreshold);
-            LatencyRun.Op tuned = i -> lucene.searchTuned(qs.get(i), k, totalHitsThreshold);
-            LatencyRun.run(warmup, threads, raw);
-            LatencyRun.run(warmup, threads, tuned);
-            int half = warmup / 2; // the server warms either way; the client's two paths each get half the warm-up queries
-            LatencyRun.runAsync(half, threads, quarryAsync);
-            LatencyRun.run(warmup - half, threads, i -> quarry.run(half + i));
-            Map<String, Double> before = CoordinatorCounters.read(metricsUrl);
+            Sides sides = new Sides(i -> lucene.search(qs.get(i), k, totalHitsThreshold), i -> lucene.searchTuned(qs.get(i), k, totalHitsThreshold),
+                    quarry, quarryAsync);
             int perRound = queries / rounds;
-            LatencyRun.Result luceneSeq = null, tunedSeq = null, quarrySeq = null, luceneTp = null, tunedTp = null, quarryTp = null;
-            double[] ratios = new double[rounds];
-            double quarryServerCpuMs = 0;
-            for (int r = 0; r < rounds; r++) {
-                int seqFrom = warmup + r * perRound, tpFrom = warmup + queries + r * perRound;
-                int n = r == rounds - 1 ? queries - r * perRound : perRound; // the last round takes the remainder
-                luceneSeq = plus(luceneSeq, LatencyRun.run(n, 1, i -> raw.run(seqFrom + i)));
-                tunedSeq = plus(tunedSeq, LatencyRun.run(n, 1, i -> tuned.run(seqFrom + i)));
-                quarrySeq = plus(quarrySeq, LatencyRun.run(n, 1, i -> quarry.run(seqFrom + i)));
-                LatencyRun.Result luceneRound = LatencyRun.run(n, threads, i -> raw.run(tpFrom + i));
-                tunedTp = plus(tunedTp, LatencyRun.run(n, threads, i -> tuned.run(tpFrom + i)));
-                Map<String, Double> beforeTp = CoordinatorCounters.read(metricsUrl);
-                LatencyRun.Result q = LatencyRun.runAsync(n, threads, (i, done) -> quarryAsync.start(tpFrom + i, done));
-                quarryServerCpuMs += CoordinatorCounters.cpuMsPerOp(beforeTp, CoordinatorCounters.read(metricsUrl), 1);
-                ratios[r] = q.opsPerSecond() / luceneRound.opsPerSecond();
-                luceneTp = plus(luceneTp, luceneRound);
-                quarryTp = plus(quarryTp, q);
+            // the warm-up runs in rounds like the measured runs: every code path the rounds take, in the same alternation
+            // (one long run per side left the JIT compiling the others' paths, and deoptimizing, into the measured rounds)
+            int warmN = Math.min(perRound, warmup / 2);
+            for (int w = 0; warmN > 0 && w < warmup / (2 * warmN); w++) {
+                round(sides, 2 * w * warmN, (2 * w + 1) * warmN, warmN, threads);
             }
+            MachineQuiet.await(ManagementFactory.getOperatingSystemMXBean(), System.out, "JIT compilation");
+            Map<String, Double> before = CoordinatorCounters.read(metricsUrl);
+            Round total = null;
+            double[] ratios = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                int n = r == rounds - 1 ? queries - r * perRound : perRound; // the last round takes the remainder
+                Round one = round(sides, warmup + r * perRound, warmup + queries + r * perRound, n, threads);
+                ratios[r] = one.quarryTp().opsPerSecond() / one.luceneTp().opsPerSecond();
+                total = total == null ? one : total.plus(one);
+            }
+            LatencyRun.Result luceneSeq = total.luceneSeq(), tunedSeq = total.tunedSeq(), quarrySeq = total.quarrySeq();
+            LatencyRun.Result luceneTp = total.luceneTp(), tunedTp = total.tunedTp(), quarryTp = total.quarryTp();
+            double quarryServerCpuMs = total.quarryServerCpuMs();
             Map<String, Double> after = CoordinatorCounters.read(metricsUrl);
             System.out.printf("%-28s %10s %10s %10s %8s%n", "", "QPS(" + threads + ")", "p50 ms", "p99 ms", "errors");
             row("raw Lucene, one index", luceneTp, luceneSeq);
@@ -166,8 +164,29 @@ public final class SearchBenchCommand implements Callable<Integer> {
         }
     }
 
-    private static LatencyRun.Result plus(LatencyRun.Result sum, LatencyRun.Result round) {
-        return sum == null ? round : sum.plus(round);
+    /** The three sides of a round: stock Lucene, Lucene with Quarry's reads, and Quarry (blocking for the sequential run, async for throughput). */
+    private record Sides(LatencyRun.Op raw, LatencyRun.Op tuned, LatencyRun.Op quarry, LatencyRun.AsyncOp quarryAsync) {}
+
+    /** What one round (or several, summed) measured on each side; {@code quarryServerCpuMs}: the server's CPU over Quarry's throughput runs, in ms. */
+    private record Round(LatencyRun.Result luceneSeq, LatencyRun.Result tunedSeq, LatencyRun.Result quarrySeq,
+                         LatencyRun.Result luceneTp, LatencyRun.Result tunedTp, LatencyRun.Result quarryTp, double quarryServerCpuMs) {
+        Round plus(Round o) {
+            return new Round(luceneSeq.plus(o.luceneSeq), tunedSeq.plus(o.tunedSeq), quarrySeq.plus(o.quarrySeq), luceneTp.plus(o.luceneTp),
+                    tunedTp.plus(o.tunedTp), quarryTp.plus(o.quarryTp), quarryServerCpuMs + o.quarryServerCpuMs);
+        }
+    }
+
+    /** Each side back to back: {@code n} sequential queries from {@code seqFrom}, then {@code n} with {@code threads} at once from {@code tpFrom}. */
+    private Round round(Sides sides, int seqFrom, int tpFrom, int n, int threads) throws Exception {
+        LatencyRun.Result luceneSeq = LatencyRun.run(n, 1, i -> sides.raw().run(seqFrom + i));
+        LatencyRun.Result tunedSeq = LatencyRun.run(n, 1, i -> sides.tuned().run(seqFrom + i));
+        LatencyRun.Result quarrySeq = LatencyRun.run(n, 1, i -> sides.quarry().run(seqFrom + i));
+        LatencyRun.Result luceneTp = LatencyRun.run(n, threads, i -> sides.raw().run(tpFrom + i));
+        LatencyRun.Result tunedTp = LatencyRun.run(n, threads, i -> sides.tuned().run(tpFrom + i));
+        Map<String, Double> beforeTp = CoordinatorCounters.read(metricsUrl);
+        LatencyRun.Result quarryTp = LatencyRun.runAsync(n, threads, (i, done) -> sides.quarryAsync().start(tpFrom + i, done));
+        double serverCpuMs = CoordinatorCounters.cpuMsPerOp(beforeTp, CoordinatorCounters.read(metricsUrl), 1);
+        return new Round(luceneSeq, tunedSeq, quarrySeq, luceneTp, tunedTp, quarryTp, serverCpuMs);
     }
 
     private static void row(String name, LatencyRun.Result tp, LatencyRun.Result seq) {
