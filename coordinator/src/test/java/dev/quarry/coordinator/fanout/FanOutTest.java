@@ -135,40 +135,43 @@ class FanOutTest {
         }
     }
 
-    @Test
-    void aHedgeGoesToAReplicaWithFewerOutstandingCalls() throws Exception {
+    /** Shard 0 on replicas a, which answers once {@code stuck} opens, and b, which does too when held; both connected. */
+    private record Pair(ShardRoute route, AtomicInteger aCalls, AtomicInteger bCalls, CountDownLatch stuck) {}
+
+    private Pair pair(boolean bHeld) throws Exception {
         CountDownLatch stuck = new CountDownLatch(1);
         AtomicInteger aCalls = new AtomicInteger();
         AtomicInteger bCalls = new AtomicInteger();
         ReplicaRoute a = replica("a", Status.OK, aCalls, stuck);
-        ReplicaRoute b = replica("b", Status.OK, bCalls);
+        ReplicaRoute b = replica("b", Status.OK, bCalls, bHeld ? stuck : new CountDownLatch(0));
         connect(a, b);
+        return new Pair(new ShardRoute(0, List.of(0), List.of(a, b)), aCalls, bCalls, stuck);
+    }
+
+    @Test
+    void aHedgeGoesToAReplicaWithFewerOutstandingCalls() throws Exception {
+        Pair p = pair(false);
         try {
-            ShardResult<ShardQueryResponse> r = query(hedging, new FanOut.Target(new ShardRoute(0, List.of(0), List.of(a, b)), "a", false));
+            ShardResult<ShardQueryResponse> r = query(hedging, new FanOut.Target(p.route(), "a", false));
             assertThat(r).isInstanceOf(ShardResult.Answer.class);
             assertThat(((ShardResult.Answer<ShardQueryResponse>) r).node()).as("the hedge to the idle replica answered").isEqualTo("b");
-            assertThat(aCalls.get()).isEqualTo(1);
+            assertThat(p.aCalls().get()).isEqualTo(1);
             assertThat(hedgeMeters.counter("quarry_coordinator_hedges_sent_total").count()).isEqualTo(1);
             assertThat(hedgeMeters.counter("quarry_coordinator_hedges_held_total").count()).isZero();
         } finally {
-            stuck.countDown();
+            p.stuck().countDown();
         }
     }
 
     @Test
     void noHedgeGoesToAReplicaAsBusyAsTheOneAwaited() throws Exception {
-        CountDownLatch stuck = new CountDownLatch(1);
-        AtomicInteger aCalls = new AtomicInteger();
-        AtomicInteger bCalls = new AtomicInteger();
-        ReplicaRoute a = replica("a", Status.OK, aCalls, stuck);
-        ReplicaRoute b = replica("b", Status.OK, bCalls, stuck);
-        ShardRoute route = new ShardRoute(0, List.of(0), List.of(a, b));
-        connect(a, b);
+        Pair p = pair(true);
+        CountDownLatch stuck = p.stuck();
         var pool = Executors.newFixedThreadPool(2);
         try {
-            var onB = pool.submit(() -> query(hedging, new FanOut.Target(route, "b", true))); // strict: never hedged
-            await().atMost(Duration.ofSeconds(5)).until(() -> bCalls.get() == 1);
-            var onA = pool.submit(() -> query(hedging, new FanOut.Target(route, "a", false)));
+            var onB = pool.submit(() -> query(hedging, new FanOut.Target(p.route(), "b", true))); // strict: never hedged
+            await().atMost(Duration.ofSeconds(5)).until(() -> p.bCalls().get() == 1);
+            var onA = pool.submit(() -> query(hedging, new FanOut.Target(p.route(), "a", false)));
             await().atMost(Duration.ofSeconds(5)).until(() -> hedgeMeters.counter("quarry_coordinator_hedges_held_total").count() == 1);
             assertThat(hedgeMeters.counter("quarry_coordinator_hedges_sent_total").count()).isZero();
             stuck.countDown();
