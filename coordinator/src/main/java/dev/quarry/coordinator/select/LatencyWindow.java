@@ -5,8 +5,8 @@ import java.util.Arrays;
 /**
  * The recent response times of one shard (any replica), for the hedging delay: its p95 over the
  * last {@value #SIZE} answers, current after every answer once {@value #MIN_ANSWERS} were seen.
- * The window is kept sorted as answers come and go (a binary search and a shift of at most
- * {@value #SIZE} longs per answer), so the p95 is never stale and never needs a sort: sorting a copy
+ * The window is kept sorted as answers come and go (once full, the oldest answer's place is taken
+ * by the new one: two binary searches and one shift of the values between them), so the p95 is never stale and never needs a sort: sorting a copy
  * of the window on every answer took 9% of a coordinator's CPU for a search Lucene answers at once,
  * and recomputing only every 32 answers left the hedging delay behind a change of load.
  * Thread-safety: synchronized.
@@ -26,20 +26,38 @@ public final class LatencyWindow {
 
     public synchronized void record(long responseMicros) {
         if (count == SIZE) {
-            int gone = Arrays.binarySearch(sorted, 0, count, arrivals[next]); // some place holding the oldest value
-            System.arraycopy(sorted, gone + 1, sorted, gone, count - gone - 1);
-            count--;
+            replaceOldest(responseMicros);
+        } else {
+            int at = insertionPoint(0, count, responseMicros);
+            System.arraycopy(sorted, at, sorted, at + 1, count - at);
+            sorted[at] = responseMicros;
+            count++;
         }
         arrivals[next] = responseMicros;
         next = (next + 1) % SIZE;
-        int at = Arrays.binarySearch(sorted, 0, count, responseMicros);
-        at = at < 0 ? -at - 1 : at;
-        System.arraycopy(sorted, at, sorted, at + 1, count - at);
-        sorted[at] = responseMicros;
-        count++;
         if (count >= MIN_ANSWERS) {
             p95 = sorted[(int) Math.ceil(count * 0.95) - 1];
         }
+    }
+
+    /** A full window: the oldest answer's place is taken by the new one, shifting only the values between the two. */
+    private void replaceOldest(long responseMicros) {
+        int gone = Arrays.binarySearch(sorted, 0, count, arrivals[next]); // some place holding the oldest value
+        if (responseMicros >= sorted[gone]) {
+            int at = insertionPoint(gone + 1, count, responseMicros);
+            System.arraycopy(sorted, gone + 1, sorted, gone, at - gone - 1);
+            sorted[at - 1] = responseMicros;
+        } else {
+            int at = insertionPoint(0, gone, responseMicros);
+            System.arraycopy(sorted, at, sorted, at + 1, gone - at);
+            sorted[at] = responseMicros;
+        }
+    }
+
+    /** Where {@code v} goes in the ascending {@code sorted[from, to)}: after every smaller value. */
+    private int insertionPoint(int from, int to, long v) {
+        int i = Arrays.binarySearch(sorted, from, to, v);
+        return i < 0 ? -i - 1 : i;
     }
 
     /** The recent p95 in microseconds, or -1 before enough answers were seen. */
