@@ -14,7 +14,8 @@ import org.HdrHistogram.Recorder;
 /**
  * Runs a list of operations against a system under test and records latency (HdrHistogram) and
  * throughput: {@code threads} workers take operations from a shared counter until all are done.
- * The CPU the whole process used during the run is recorded too (the JIT compiler and GC included).
+ * The CPU the whole process used during the run is recorded too (the JIT compiler and GC included),
+ * and how busy the whole machine was.
  */
 public final class LatencyRun {
     /** One operation; must throw on failure. */
@@ -23,8 +24,11 @@ public final class LatencyRun {
         void run(int i) throws Exception;
     }
 
-    /** Throughput and latency of one run, and the CPU this process used meanwhile (-1 when unknown). */
-    public record Result(int ops, int errors, double seconds, Histogram latencyMicros, long processCpuNanos) {
+    /**
+     * Throughput and latency of one run, the CPU this process used meanwhile (-1 when unknown), and
+     * how busy the whole machine was (0..1 of all cores, every process counted; NaN when unknown).
+     */
+    public record Result(int ops, int errors, double seconds, Histogram latencyMicros, long processCpuNanos, double machineBusy) {
         public double opsPerSecond() {
             return ops / seconds;
         }
@@ -42,12 +46,13 @@ public final class LatencyRun {
             return latencyMicros.getValueAtPercentile(99) / 1000.0;
         }
 
-        /** This run and {@code other} as one: counts, time and CPU summed, latencies pooled. */
+        /** This run and {@code other} as one: counts, time and CPU summed, latencies pooled, the machine's busy share weighted by time. */
         public Result plus(Result other) {
             Histogram pooled = latencyMicros.copy();
             pooled.add(other.latencyMicros);
             long cpu = processCpuNanos < 0 || other.processCpuNanos < 0 ? -1 : processCpuNanos + other.processCpuNanos;
-            return new Result(ops + other.ops, errors + other.errors, seconds + other.seconds, pooled, cpu);
+            double busy = (machineBusy * seconds + other.machineBusy * other.seconds) / (seconds + other.seconds);
+            return new Result(ops + other.ops, errors + other.errors, seconds + other.seconds, pooled, cpu, busy);
         }
     }
 
@@ -71,6 +76,7 @@ public final class LatencyRun {
      */
     public static Result runAsync(int ops, int inFlight, AsyncOp op) throws InterruptedException {
         AsyncLoop loop = new AsyncLoop(ops, op);
+        MachineCpu machine0 = MachineCpu.now();
         long cpu0 = ThreadCpu.processCpuTime();
         long t0 = System.nanoTime();
         for (int w = 0; w < Math.min(inFlight, ops); w++) {
@@ -79,7 +85,8 @@ public final class LatencyRun {
         loop.finished.await();
         double secs = (System.nanoTime() - t0) / 1e9;
         long cpu1 = ThreadCpu.processCpuTime();
-        return new Result(ops, loop.errors.get(), secs, loop.recorder.getIntervalHistogram(), cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0);
+        return new Result(ops, loop.errors.get(), secs, loop.recorder.getIntervalHistogram(), cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0,
+                MachineCpu.busyBetween(machine0, MachineCpu.now()));
     }
 
     /**
@@ -152,6 +159,7 @@ public final class LatencyRun {
         AtomicInteger next = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
+        MachineCpu machine0 = MachineCpu.now();
         long cpu0 = ThreadCpu.processCpuTime();
         long t0 = System.nanoTime();
         try {
@@ -178,6 +186,7 @@ public final class LatencyRun {
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         long cpu1 = ThreadCpu.processCpuTime();
-        return new Result(ops, errors.get(), secs, recorder.getIntervalHistogram(), cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0);
+        return new Result(ops, errors.get(), secs, recorder.getIntervalHistogram(), cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0,
+                MachineCpu.busyBetween(machine0, MachineCpu.now()));
     }
 }

@@ -47,10 +47,19 @@ public final class SearchBenchCommand implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--threads", defaultValue = "4",
-            description = {"searches at once in the throughput runs (default ${DEFAULT-VALUE}): raw Lucene on that many threads; Quarry with that",
-                    "many requests in flight, each answer starting the next one on the client's event loop (an async closed loop, as wrk",
-                    "or ghz drive a server), so the client spends no thread wake-up per search"})
+            description = {"raw Lucene's threads in the throughput runs (default ${DEFAULT-VALUE}; on two cores, enough to keep them busy);",
+                    "Quarry also runs with that many requests in flight, for the ratio at equal concurrency"})
     int threads;
+
+    @Option(names = "--in-flight", defaultValue = "16",
+            description = {"Quarry's requests in flight in its throughput runs, the ones its throughput and the ratio are taken from",
+                    "(default ${DEFAULT-VALUE}). A server's throughput is the rate it sustains when offered enough work: with requests",
+                    "waiting, its threads take the next one instead of going to sleep and being woken for it (sample corpus, 4 in flight:",
+                    "5.4 voluntary context switches and 0.85 ms of server CPU per search; 16: 4.2 and 0.71-0.76 ms). Searches/s on a",
+                    "2-core machine: 4 in flight 1,800-1,850; 8: 2,040-2,240; 16: 2,210-2,640; 32: 2,420-2,540; 64: 2,240. Lucene's",
+                    "threads need no queue: 4 keep both cores busy. Each answer starts the next request on the client's event loop",
+                    "(an async closed loop, as wrk or ghz drive a server), so the client spends no thread wake-up per search"})
+    int inFlight;
 
     @Option(names = "--rounds", defaultValue = "5",
             description = {"the measured runs are split into this many rounds, each running raw Lucene, the second baseline and Quarry",
@@ -80,9 +89,9 @@ public final class SearchBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (totalHitsThreshold < 0 || queries < 1 || warmup < 0 || threads < 1 || rounds < 1 || rounds > queries) {
+        if (totalHitsThreshold < 0 || queries < 1 || warmup < 0 || threads < 1 || inFlight < 1 || rounds < 1 || rounds > queries) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--queries, --threads and --rounds must be positive, --rounds at most --queries, --warmup and --total-hits-threshold (0 = exact) not negative");
+                    "--queries, --threads, --in-flight and --rounds must be positive, --rounds at most --queries, --warmup and --total-hits-threshold (0 = exact) not negative");
         }
         List<String> lines = readLines();
         List<String> texts = new ArrayList<>();
@@ -90,13 +99,14 @@ public final class SearchBenchCommand implements Callable<Integer> {
             var n = Json.parse(l);
             texts.add(n.path("name").asText("") + " " + n.path("description").asText(""));
         }
-        List<String> qs = QueryGenerator.generate(texts, warmup + 2 * queries, 42);
-        if (qs.size() < warmup + 2 * queries) {
+        int runs = runsPerRound();
+        List<String> qs = QueryGenerator.generate(texts, warmup + runs * queries, 42);
+        if (qs.size() < warmup + runs * queries) {
             throw new IllegalStateException("only " + qs.size() + " distinct queries could be generated; lower --queries or --warmup");
         }
-        System.out.printf("%,d documents, %,d distinct generated queries (warm-up %,d, then %,d sequential and %,d throughput, each new), k=%d, %s scoring, total hits %s on both sides%n",
-                lines.size(), qs.size(), warmup, queries, queries, k, scoring,
-                totalHitsThreshold == 0 ? "exact" : String.format("counted up to %,d", totalHitsThreshold));
+        System.out.printf("%,d documents, %,d distinct generated queries (warm-up %,d, then %,d sequential and %,d throughput%s, each new), k=%d, %s scoring, total hits %s on both sides%n",
+                lines.size(), qs.size(), warmup, queries, queries, runs == 3 ? String.format(" and %,d for Quarry with %d in flight", queries, threads) : "",
+                k, scoring, totalHitsThreshold == 0 ? "exact" : String.format("counted up to %,d", totalHitsThreshold));
         ManagedChannel ch = Grpc.loadChannel(endpoints.coordinator);
         try (LuceneBaseline lucene = new LuceneBaseline(lines)) {
             SearchServiceGrpc.SearchServiceBlockingStub stub = SearchServiceGrpc.newBlockingStub(ch);
@@ -123,33 +133,42 @@ public final class SearchBenchCommand implements Callable<Integer> {
             int perRound = queries / rounds;
             // the warm-up runs in rounds like the measured runs: every code path the rounds take, in the same alternation
             // (one long run per side left the JIT compiling the others' paths, and deoptimizing, into the measured rounds)
-            int warmN = Math.min(perRound, warmup / 2);
-            for (int w = 0; warmN > 0 && w < warmup / (2 * warmN); w++) {
-                round(sides, 2 * w * warmN, (2 * w + 1) * warmN, warmN, threads);
+            int warmN = Math.min(perRound, warmup / runs);
+            for (int w = 0; warmN > 0 && w < warmup / (runs * warmN); w++) {
+                round(sides, runs * w * warmN, warmN, warmN);
             }
             MachineQuiet.await(ManagementFactory.getOperatingSystemMXBean(), System.out, "JIT compilation");
             Map<String, Double> before = CoordinatorCounters.read(metricsUrl);
             Round total = null;
             double[] ratios = new double[rounds];
+            double[] equalRatios = new double[rounds];
             for (int r = 0; r < rounds; r++) {
                 int n = r == rounds - 1 ? queries - r * perRound : perRound; // the last round takes the remainder
-                Round one = round(sides, warmup + r * perRound, warmup + queries + r * perRound, n, threads);
+                Round one = round(sides, warmup + r * perRound, queries, n);
                 ratios[r] = one.quarryTp().opsPerSecond() / one.luceneTp().opsPerSecond();
+                equalRatios[r] = one.quarryEqualTp().opsPerSecond() / one.luceneTp().opsPerSecond();
                 total = total == null ? one : total.plus(one);
             }
             LatencyRun.Result luceneSeq = total.luceneSeq(), tunedSeq = total.tunedSeq(), quarrySeq = total.quarrySeq();
             LatencyRun.Result luceneTp = total.luceneTp(), tunedTp = total.tunedTp(), quarryTp = total.quarryTp();
             double quarryServerCpuMs = total.quarryServerCpuMs();
             Map<String, Double> after = CoordinatorCounters.read(metricsUrl);
-            System.out.printf("%-28s %10s %10s %10s %8s%n", "", "QPS(" + threads + ")", "p50 ms", "p99 ms", "errors");
-            row("raw Lucene, one index", luceneTp, luceneSeq);
+            System.out.printf("%-30s %10s %10s %10s %12s %12s %8s%n", "", "QPS", "p50 ms", "p99 ms", "p99 ms (tp)", "machine CPU", "errors");
+            row("raw Lucene, " + threads + " threads", luceneTp, luceneSeq);
             row("  same, Quarry's hit reads", tunedTp, tunedSeq);
-            row("Quarry via coordinator", quarryTp, quarrySeq);
-            double[] sorted = ratios.clone();
-            java.util.Arrays.sort(sorted);
+            row("Quarry, " + inFlight + " in flight", quarryTp, quarrySeq);
+            if (inFlight != threads) {
+                row("  same, " + threads + " in flight", total.quarryEqualTp(), quarrySeq);
+            }
+            System.out.println("(QPS, p99 (tp) and machine CPU: the throughput runs; p50 and p99: the sequential runs, one search at a time;"
+                    + " machine CPU: all cores, every process)");
             System.out.printf("throughput ratio Quarry / Lucene: %.3f (median of %d rounds, range %.3f-%.3f; over all rounds %.3f; against the second row: %.3f)%n",
-                    sorted[rounds / 2], rounds, sorted[0], sorted[rounds - 1], quarryTp.opsPerSecond() / luceneTp.opsPerSecond(),
+                    median(ratios), rounds, min(ratios), max(ratios), quarryTp.opsPerSecond() / luceneTp.opsPerSecond(),
                     quarryTp.opsPerSecond() / tunedTp.opsPerSecond());
+            if (inFlight != threads) {
+                System.out.printf("  with %d in flight, as many as Lucene's threads: %.3f (median of %d rounds, range %.3f-%.3f)%n",
+                        threads, median(equalRatios), rounds, min(equalRatios), max(equalRatios));
+            }
             System.out.printf("coordinator path added latency at p50: %.3f ms (against the second row: %.3f ms; sequential client)%n",
                     quarrySeq.p50Ms() - luceneSeq.p50Ms(), quarrySeq.p50Ms() - tunedSeq.p50Ms());
             System.out.printf("CPU per search in the throughput runs: raw Lucene %.3f ms, with Quarry's hit reads %.3f ms (this JVM); Quarry %.3f ms "
@@ -157,7 +176,7 @@ public final class SearchBenchCommand implements Callable<Integer> {
                     luceneTp.cpuMsPerOp(), tunedTp.cpuMsPerOp(), quarryServerCpuMs / queries, quarryTp.cpuMsPerOp());
             System.out.println("(raw Lucene: stock, the id tie-break by Lucene's string sort and sources from stored fields; second row: the id"
                     + " sorted by ordinal and ids and sources from doc values, as Quarry's shards read them)");
-            System.out.println(CoordinatorCounters.describe(before, after, 2 * queries));
+            System.out.println(CoordinatorCounters.describe(before, after, runs * queries));
             return quarryTp.errors() + quarrySeq.errors() > 0 ? 1 : 0;
         } finally {
             ch.shutdownNow();
@@ -167,30 +186,63 @@ public final class SearchBenchCommand implements Callable<Integer> {
     /** The three sides of a round: stock Lucene, Lucene with Quarry's reads, and Quarry (blocking for the sequential run, async for throughput). */
     private record Sides(LatencyRun.Op raw, LatencyRun.Op tuned, LatencyRun.Op quarry, LatencyRun.AsyncOp quarryAsync) {}
 
-    /** What one round (or several, summed) measured on each side; {@code quarryServerCpuMs}: the server's CPU over Quarry's throughput runs, in ms. */
+    /**
+     * What one round (or several, summed) measured on each side; {@code quarryEqualTp}: Quarry with as many
+     * requests in flight as Lucene's threads (the same run as {@code quarryTp} when --in-flight equals --threads);
+     * {@code quarryServerCpuMs}: the server's CPU over Quarry's throughput runs at --in-flight, in ms.
+     */
     private record Round(LatencyRun.Result luceneSeq, LatencyRun.Result tunedSeq, LatencyRun.Result quarrySeq,
-                         LatencyRun.Result luceneTp, LatencyRun.Result tunedTp, LatencyRun.Result quarryTp, double quarryServerCpuMs) {
+                         LatencyRun.Result luceneTp, LatencyRun.Result tunedTp, LatencyRun.Result quarryTp, LatencyRun.Result quarryEqualTp,
+                         double quarryServerCpuMs) {
         Round plus(Round o) {
             return new Round(luceneSeq.plus(o.luceneSeq), tunedSeq.plus(o.tunedSeq), quarrySeq.plus(o.quarrySeq), luceneTp.plus(o.luceneTp),
-                    tunedTp.plus(o.tunedTp), quarryTp.plus(o.quarryTp), quarryServerCpuMs + o.quarryServerCpuMs);
+                    tunedTp.plus(o.tunedTp), quarryTp.plus(o.quarryTp), quarryEqualTp.plus(o.quarryEqualTp), quarryServerCpuMs + o.quarryServerCpuMs);
         }
     }
 
-    /** Each side back to back: {@code n} sequential queries from {@code seqFrom}, then {@code n} with {@code threads} at once from {@code tpFrom}. */
-    private Round round(Sides sides, int seqFrom, int tpFrom, int n, int threads) throws Exception {
+    /** Measured runs per round: sequential, throughput, and Quarry's throughput at --threads in flight when that is not --in-flight. */
+    private int runsPerRound() {
+        return inFlight == threads ? 2 : 3;
+    }
+
+    /**
+     * Each side back to back: {@code n} sequential queries from {@code seqFrom}, then {@code n} from {@code seqFrom + stride}
+     * with Lucene on --threads threads and Quarry with --in-flight requests in flight, then (when --threads differs) Quarry
+     * with --threads in flight on {@code n} more from {@code seqFrom + 2 * stride}: every run's queries new to the coordinator.
+     */
+    private Round round(Sides sides, int seqFrom, int stride, int n) throws Exception {
+        int tpFrom = seqFrom + stride;
+        int equalFrom = seqFrom + 2 * stride;
         LatencyRun.Result luceneSeq = LatencyRun.run(n, 1, i -> sides.raw().run(seqFrom + i));
         LatencyRun.Result tunedSeq = LatencyRun.run(n, 1, i -> sides.tuned().run(seqFrom + i));
         LatencyRun.Result quarrySeq = LatencyRun.run(n, 1, i -> sides.quarry().run(seqFrom + i));
         LatencyRun.Result luceneTp = LatencyRun.run(n, threads, i -> sides.raw().run(tpFrom + i));
         LatencyRun.Result tunedTp = LatencyRun.run(n, threads, i -> sides.tuned().run(tpFrom + i));
         Map<String, Double> beforeTp = CoordinatorCounters.read(metricsUrl);
-        LatencyRun.Result quarryTp = LatencyRun.runAsync(n, threads, (i, done) -> sides.quarryAsync().start(tpFrom + i, done));
+        LatencyRun.Result quarryTp = LatencyRun.runAsync(n, inFlight, (i, done) -> sides.quarryAsync().start(tpFrom + i, done));
         double serverCpuMs = CoordinatorCounters.cpuMsPerOp(beforeTp, CoordinatorCounters.read(metricsUrl), 1);
-        return new Round(luceneSeq, tunedSeq, quarrySeq, luceneTp, tunedTp, quarryTp, serverCpuMs);
+        LatencyRun.Result quarryEqualTp = inFlight == threads ? quarryTp
+                : LatencyRun.runAsync(n, threads, (i, done) -> sides.quarryAsync().start(equalFrom + i, done));
+        return new Round(luceneSeq, tunedSeq, quarrySeq, luceneTp, tunedTp, quarryTp, quarryEqualTp, serverCpuMs);
     }
 
     private static void row(String name, LatencyRun.Result tp, LatencyRun.Result seq) {
-        System.out.printf("%-28s %10.0f %10.3f %10.3f %8d%n", name, tp.opsPerSecond(), seq.p50Ms(), seq.p99Ms(), tp.errors() + seq.errors());
+        System.out.printf("%-30s %10.0f %10.3f %10.3f %12.3f %11.0f%% %8d%n", name, tp.opsPerSecond(), seq.p50Ms(), seq.p99Ms(), tp.p99Ms(),
+                tp.machineBusy() * 100, tp.errors() + seq.errors());
+    }
+
+    private static double median(double[] xs) {
+        double[] sorted = xs.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    private static double min(double[] xs) {
+        return java.util.Arrays.stream(xs).min().orElse(Double.NaN);
+    }
+
+    private static double max(double[] xs) {
+        return java.util.Arrays.stream(xs).max().orElse(Double.NaN);
     }
 
     private List<String> readLines() throws Exception {

@@ -64,7 +64,10 @@ class LatencyRunTest {
         assertThat(r.errors()).isEqualTo(ops / 2);
     }
 
-    /** Rounds of a bench add up: counts, time and CPU summed, latencies pooled; an unknown CPU stays unknown. */
+    /**
+     * Rounds of a bench add up: counts, time and CPU summed, latencies pooled, the machine's busy share
+     * weighted by each round's time; an unknown CPU stays unknown.
+     */
     @Test
     void resultsOfRoundsAddUp() {
         org.HdrHistogram.Histogram fast = new org.HdrHistogram.Histogram(3);
@@ -73,16 +76,19 @@ class LatencyRunTest {
             fast.recordValue(100);
             slow.recordValue(10_000);
         }
-        LatencyRun.Result a = new LatencyRun.Result(99, 1, 1.0, fast, 2_000_000);
-        LatencyRun.Result b = new LatencyRun.Result(99, 2, 3.0, slow, 4_000_000);
+        LatencyRun.Result a = new LatencyRun.Result(99, 1, 1.0, fast, 2_000_000, 0.5);
+        LatencyRun.Result b = new LatencyRun.Result(99, 2, 3.0, slow, 4_000_000, 0.9);
         LatencyRun.Result sum = a.plus(b);
         assertThat(sum.ops()).isEqualTo(198);
         assertThat(sum.errors()).isEqualTo(3);
         assertThat(sum.opsPerSecond()).isEqualTo(198 / 4.0);
         assertThat(sum.processCpuNanos()).isEqualTo(6_000_000);
+        assertThat(sum.machineBusy()).isCloseTo((0.5 * 1 + 0.9 * 3) / 4, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(sum.latencyMicros().getTotalCount()).isEqualTo(198);
         assertThat(sum.p99Ms()).isGreaterThanOrEqualTo(9.9);
         assertThat(a.latencyMicros().getTotalCount()).as("the parts are unchanged").isEqualTo(99);
-        assertThat(a.plus(new LatencyRun.Result(1, 0, 1.0, slow, -1)).processCpuNanos()).isEqualTo(-1);
+        LatencyRun.Result unknown = new LatencyRun.Result(1, 0, 1.0, slow, -1, Double.NaN);
+        assertThat(a.plus(unknown).processCpuNanos()).isEqualTo(-1);
+        assertThat(a.plus(unknown).machineBusy()).isNaN();
     }
 }
