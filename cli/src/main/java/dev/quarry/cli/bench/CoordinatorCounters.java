@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * The coordinator's counters that tell what answered a benchmark's searches (result cache hits and
- * misses, fan-out rounds, hedges) and its process's CPU, read from its Prometheus endpoint before
- * and after the measured runs. Thread-safety: stateless.
+ * misses, fan-out rounds, hedges), its process's CPU and its JIT compilers' time, read from its
+ * Prometheus endpoint before and after the measured runs. Thread-safety: stateless.
  */
 public final class CoordinatorCounters {
     static final String CACHE_HIT = "quarry_search_cache_requests_total{result=\"hit\"}";
@@ -20,6 +20,8 @@ public final class CoordinatorCounters {
     static final String HEDGES = "quarry_coordinator_hedges_sent_total";
     /** The CPU of the whole process behind the endpoint (in {@code quarry dev}: every service). */
     static final String PROCESS_CPU = "process_cpu_time_ns_total";
+    /** The time the process's JIT compilers spent compiling, in ms (the series has a {@code compiler} label: summed over it). */
+    static final String JIT_MS = "jvm_compilation_time_ms_total";
 
     private CoordinatorCounters() {}
 
@@ -42,6 +44,9 @@ public final class CoordinatorCounters {
                     out.put(name, Double.parseDouble(line.substring(name.length() + 1).trim()));
                 }
             }
+            if (line.startsWith(JIT_MS + "{") || line.startsWith(JIT_MS + " ")) {
+                out.merge(JIT_MS, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Double::sum);
+            }
         }
         return out;
     }
@@ -63,6 +68,14 @@ public final class CoordinatorCounters {
             return Double.NaN;
         }
         return delta(before, after, PROCESS_CPU) / 1e6 / ops;
+    }
+
+    /** The ms the endpoint's process spent compiling between the readings (summed over its compiler threads), NaN when unknown. */
+    public static double jitMs(Map<String, Double> before, Map<String, Double> after) {
+        if (!before.containsKey(JIT_MS) || !after.containsKey(JIT_MS)) {
+            return Double.NaN;
+        }
+        return delta(before, after, JIT_MS);
     }
 
     private static double delta(Map<String, Double> before, Map<String, Double> after, String name) {

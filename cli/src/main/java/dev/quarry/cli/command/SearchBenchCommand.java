@@ -1,6 +1,7 @@
 package dev.quarry.cli.command;
 
 import dev.quarry.cli.bench.CoordinatorCounters;
+import dev.quarry.cli.bench.JitShare;
 import dev.quarry.cli.bench.LatencyRun;
 import dev.quarry.cli.bench.LuceneBaseline;
 import dev.quarry.cli.bench.MachineQuiet;
@@ -42,9 +43,23 @@ public final class SearchBenchCommand implements Callable<Integer> {
     int queries;
 
     @Option(names = "--warmup", defaultValue = "20000",
-            description = {"queries before measuring, on each side, run in unmeasured rounds like the measured ones (default ${DEFAULT-VALUE}:",
-                    "with fewer, a fresh JVM's JIT compiler is still busy in the measured runs); then the bench waits for the machine to go quiet"})
+            description = {"at least this many queries before measuring, on each side, run in unmeasured rounds like the measured ones",
+                    "(default ${DEFAULT-VALUE}); then more rounds until the JIT compilers have settled (--jit-settled), and the bench",
+                    "waits for the machine to go quiet"})
     int warmup;
+
+    @Option(names = "--jit-settled", defaultValue = "5", paramLabel = "PERCENT",
+            description = {"after --warmup, keep warming up until, in the last warm-up round, the JIT compilers of the server (the process",
+                    "behind --metrics-url: in `quarry dev` every service; in a cluster of processes only the coordinator) and of this",
+                    "JVM (raw Lucene and the client) each spent at most PERCENT of the round's time compiling",
+                    "(default ${DEFAULT-VALUE}; 0: stop after --warmup). A fresh `quarry dev` compiles for minutes under load, and its",
+                    "user CPU per search halves meanwhile (0.95 ms in searches 40,000-60,000, 0.43-0.48 ms in 200,000-240,000): measured earlier,",
+                    "the bench measures the JIT compiler, not the server"})
+    double jitSettled;
+
+    @Option(names = "--max-warmup", defaultValue = "400000",
+            description = "warm-up queries at most, JIT settled or not (default ${DEFAULT-VALUE}); the bench says when it stopped unsettled")
+    int maxWarmup;
 
     @Option(names = "--threads", defaultValue = "4",
             description = {"raw Lucene's threads in the throughput runs (default ${DEFAULT-VALUE}; on two cores, enough to keep them busy);",
@@ -89,9 +104,11 @@ public final class SearchBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (totalHitsThreshold < 0 || queries < 1 || warmup < 0 || threads < 1 || inFlight < 1 || rounds < 1 || rounds > queries) {
+        if (totalHitsThreshold < 0 || queries < 1 || warmup < 0 || threads < 1 || inFlight < 1 || rounds < 1 || rounds > queries
+                || jitSettled < 0 || maxWarmup < warmup) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--queries, --threads, --in-flight and --rounds must be positive, --rounds at most --queries, --warmup and --total-hits-threshold (0 = exact) not negative");
+                    "--queries, --threads, --in-flight and --rounds must be positive, --rounds at most --queries, --warmup, --jit-settled and"
+                            + " --total-hits-threshold (0 = exact) not negative, --max-warmup at least --warmup");
         }
         List<String> lines = readLines();
         List<String> texts = new ArrayList<>();
@@ -100,12 +117,15 @@ public final class SearchBenchCommand implements Callable<Integer> {
             texts.add(n.path("name").asText("") + " " + n.path("description").asText(""));
         }
         int runs = runsPerRound();
-        List<String> qs = QueryGenerator.generate(texts, warmup + runs * queries, 42);
-        if (qs.size() < warmup + runs * queries) {
+        int measured = runs * queries;
+        // the measured queries first, then the warm-up's: all distinct, so no measured query is known to the coordinator
+        List<String> qs = QueryGenerator.generate(texts, measured + (jitSettled > 0 ? maxWarmup : warmup), 42);
+        if (qs.size() < measured + warmup) {
             throw new IllegalStateException("only " + qs.size() + " distinct queries could be generated; lower --queries or --warmup");
         }
-        System.out.printf("%,d documents, %,d distinct generated queries (warm-up %,d, then %,d sequential and %,d throughput%s, each new), k=%d, %s scoring, total hits %s on both sides%n",
-                lines.size(), qs.size(), warmup, queries, queries, runs == 3 ? String.format(" and %,d for Quarry with %d in flight", queries, threads) : "",
+        System.out.printf("%,d documents, %,d distinct generated queries (warm-up at least %,d%s, then %,d sequential and %,d throughput%s, each new), k=%d, %s scoring, total hits %s on both sides%n",
+                lines.size(), qs.size(), warmup, jitSettled > 0 ? String.format(" and until the JIT compilers settle, at most %,d", qs.size() - measured) : "",
+                queries, queries, runs == 3 ? String.format(" and %,d for Quarry with %d in flight", queries, threads) : "",
                 k, scoring, totalHitsThreshold == 0 ? "exact" : String.format("counted up to %,d", totalHitsThreshold));
         ManagedChannel ch = Grpc.loadChannel(endpoints.coordinator);
         try (LuceneBaseline lucene = new LuceneBaseline(lines)) {
@@ -131,20 +151,16 @@ public final class SearchBenchCommand implements Callable<Integer> {
             Sides sides = new Sides(i -> lucene.search(qs.get(i), k, totalHitsThreshold), i -> lucene.searchTuned(qs.get(i), k, totalHitsThreshold),
                     quarry, quarryAsync);
             int perRound = queries / rounds;
-            // the warm-up runs in rounds like the measured runs: every code path the rounds take, in the same alternation
-            // (one long run per side left the JIT compiling the others' paths, and deoptimizing, into the measured rounds)
-            int warmN = Math.min(perRound, warmup / runs);
-            for (int w = 0; warmN > 0 && w < warmup / (runs * warmN); w++) {
-                round(sides, runs * w * warmN, warmN, warmN);
-            }
+            warmUp(sides, measured, qs.size() - measured, perRound);
             MachineQuiet.await(ManagementFactory.getOperatingSystemMXBean(), System.out, "JIT compilation");
             Map<String, Double> before = CoordinatorCounters.read(metricsUrl);
+            JitShare.Mark measureStart = JitShare.Mark.now(before);
             Round total = null;
             double[] ratios = new double[rounds];
             double[] equalRatios = new double[rounds];
             for (int r = 0; r < rounds; r++) {
                 int n = r == rounds - 1 ? queries - r * perRound : perRound; // the last round takes the remainder
-                Round one = round(sides, warmup + r * perRound, queries, n);
+                Round one = round(sides, r * perRound, queries, n);
                 ratios[r] = one.quarryTp().opsPerSecond() / one.luceneTp().opsPerSecond();
                 equalRatios[r] = one.quarryEqualTp().opsPerSecond() / one.luceneTp().opsPerSecond();
                 total = total == null ? one : total.plus(one);
@@ -153,6 +169,7 @@ public final class SearchBenchCommand implements Callable<Integer> {
             LatencyRun.Result luceneTp = total.luceneTp(), tunedTp = total.tunedTp(), quarryTp = total.quarryTp();
             double quarryServerCpuMs = total.quarryServerCpuMs();
             Map<String, Double> after = CoordinatorCounters.read(metricsUrl);
+            JitShare measuredJit = measureStart.until(after);
             System.out.printf("%-30s %10s %10s %10s %12s %12s %8s%n", "", "QPS", "p50 ms", "p99 ms", "p99 ms (tp)", "machine CPU", "errors");
             row("raw Lucene, " + threads + " threads", luceneTp, luceneSeq);
             row("  same, Quarry's hit reads", tunedTp, tunedSeq);
@@ -176,7 +193,8 @@ public final class SearchBenchCommand implements Callable<Integer> {
                     luceneTp.cpuMsPerOp(), tunedTp.cpuMsPerOp(), quarryServerCpuMs / queries, quarryTp.cpuMsPerOp());
             System.out.println("(raw Lucene: stock, the id tie-break by Lucene's string sort and sources from stored fields; second row: the id"
                     + " sorted by ordinal and ids and sources from doc values, as Quarry's shards read them)");
-            System.out.println(CoordinatorCounters.describe(before, after, runs * queries));
+            System.out.println(CoordinatorCounters.describe(before, after, measured));
+            System.out.println("JIT compiling during the measured rounds: " + measuredJit.describe() + " of the time");
             return quarryTp.errors() + quarrySeq.errors() > 0 ? 1 : 0;
         } finally {
             ch.shutdownNow();
@@ -198,6 +216,44 @@ public final class SearchBenchCommand implements Callable<Integer> {
             return new Round(luceneSeq.plus(o.luceneSeq), tunedSeq.plus(o.tunedSeq), quarrySeq.plus(o.quarrySeq), luceneTp.plus(o.luceneTp),
                     tunedTp.plus(o.tunedTp), quarryTp.plus(o.quarryTp), quarryEqualTp.plus(o.quarryEqualTp), quarryServerCpuMs + o.quarryServerCpuMs);
         }
+    }
+
+    /**
+     * The warm-up: rounds like the measured ones (every code path the rounds take, in the same alternation: one long run per
+     * side left the JIT compiling the others' paths, and deoptimizing, into the measured rounds) on the {@code available}
+     * queries from {@code from}, at least --warmup of them, then until the JIT compilers settle (--jit-settled) or the
+     * queries run out. Prints its progress every 15 s and what it ended with.
+     */
+    private void warmUp(Sides sides, int from, int available, int perRound) throws Exception {
+        if (warmup == 0 && jitSettled == 0) {
+            return;
+        }
+        int runs = runsPerRound();
+        int first = Math.max(1, Math.min(perRound, warmup / runs)); // queries per run in the rounds of --warmup
+        int firstRounds = warmup / (runs * first);
+        long start = System.nanoTime();
+        long lastReport = start;
+        int used = 0;
+        JitShare last = null;
+        for (int w = 0; w < firstRounds || (jitSettled > 0 && (last == null || !last.settled(jitSettled / 100))); w++) {
+            int n = w < firstRounds ? first : perRound;
+            if (used + runs * n > available) {
+                System.out.printf("warm-up stopped after %,d queries (--max-warmup) with the JIT compilers still busy: %s of the last round's time%n",
+                        used, last == null ? "unknown" : last.describe());
+                return;
+            }
+            JitShare.Mark mark = JitShare.Mark.now(CoordinatorCounters.read(metricsUrl));
+            round(sides, from + used, n, n);
+            last = mark.until(CoordinatorCounters.read(metricsUrl));
+            used += runs * n;
+            if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(15)) {
+                lastReport = System.nanoTime();
+                System.out.printf("warm-up: %,d queries, %.0f s; JIT compiling: %s of the last round's time%n",
+                        used, (lastReport - start) / 1e9, last.describe());
+            }
+        }
+        System.out.printf("warm-up: %,d queries in %.0f s%s%n", used, (System.nanoTime() - start) / 1e9,
+                last == null ? "" : "; JIT compiling in its last round: " + last.describe() + " of the time");
     }
 
     /** Measured runs per round: sequential, throughput, and Quarry's throughput at --threads in flight when that is not --in-flight. */

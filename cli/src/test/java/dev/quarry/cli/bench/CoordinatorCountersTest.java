@@ -26,7 +26,25 @@ class CoordinatorCountersTest {
             Map<String, Double> after = CoordinatorCounters.read(url);
             assertThat(before).containsEntry(CoordinatorCounters.HEDGES, 3.0).containsKey(CoordinatorCounters.PROCESS_CPU);
             assertThat(CoordinatorCounters.cpuMsPerOp(before, after, 1)).as("sum %d", x).isGreaterThanOrEqualTo(80.0);
+            assertThat(before).containsKey(CoordinatorCounters.JIT_MS);
+            assertThat(CoordinatorCounters.jitMs(before, after)).isGreaterThanOrEqualTo(0.0);
         }
+    }
+
+    @Test
+    void compileTimeIsSummedOverCompilersAndUnknownWhenNotServed() {
+        Map<String, Double> before = CoordinatorCounters.parse("""
+                # TYPE jvm_compilation_time_ms_total counter
+                jvm_compilation_time_ms_total{compiler="C1"} 100.0
+                jvm_compilation_time_ms_total{compiler="C2"} 400.0
+                """);
+        Map<String, Double> after = CoordinatorCounters.parse("""
+                jvm_compilation_time_ms_total{compiler="C1"} 150.0
+                jvm_compilation_time_ms_total{compiler="C2"} 600.0
+                """);
+
+        assertThat(CoordinatorCounters.jitMs(before, after)).isEqualTo(250.0);
+        assertThat(CoordinatorCounters.jitMs(Map.of(), after)).isNaN();
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.quarry.common.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.binder.jvm.JvmCompilationMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -17,7 +18,8 @@ import java.util.concurrent.Executors;
  * has no HTTP server of its own (coordinator, shard server, raft-meta). Scrapes are rare and cheap,
  * so the JDK's built-in server on one virtual thread per request is enough. Besides the services'
  * own meters it serves the process's: CPU ({@code process_cpu_time_ns_total}, {@code process_cpu_usage}),
- * JVM memory and threads.
+ * JVM memory and threads, and the time its JIT compilers spent compiling ({@code jvm_compilation_time_ms_total}:
+ * a fresh JVM compiles for minutes under load, and its CPU per request falls by half meanwhile).
  * Thread-safety: the registry is thread-safe; start and close from one thread.
  */
 public final class MetricsEndpoint implements AutoCloseable {
@@ -31,6 +33,7 @@ public final class MetricsEndpoint implements AutoCloseable {
     public static MetricsEndpoint start(String host, int port, PrometheusMeterRegistry registry) throws IOException {
         new ProcessorMetrics().bindTo(registry); // binding again (several endpoints on one registry) finds the same meters
         new JvmMemoryMetrics().bindTo(registry);
+        new JvmCompilationMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
