@@ -76,17 +76,27 @@ public final class LatencyRun {
      */
     public static Result runAsync(int ops, int inFlight, AsyncOp op) throws InterruptedException {
         AsyncLoop loop = new AsyncLoop(ops, op);
-        MachineCpu machine0 = MachineCpu.now();
-        long cpu0 = ThreadCpu.processCpuTime();
-        long t0 = System.nanoTime();
+        Start start = Start.now();
         for (int w = 0; w < Math.min(inFlight, ops); w++) {
             loop.launch();
         }
         loop.finished.await();
-        double secs = (System.nanoTime() - t0) / 1e9;
-        long cpu1 = ThreadCpu.processCpuTime();
-        return new Result(ops, loop.errors.get(), secs, loop.recorder.getIntervalHistogram(), cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0,
-                MachineCpu.busyBetween(machine0, MachineCpu.now()));
+        return start.result(ops, loop.errors.get(), loop.recorder.getIntervalHistogram());
+    }
+
+    /** The readings at the start of a run: time, this process's CPU, the machine's CPU. */
+    private record Start(long nanos, long processCpuNanos, MachineCpu machine) {
+        static Start now() {
+            return new Start(System.nanoTime(), ThreadCpu.processCpuTime(), MachineCpu.now());
+        }
+
+        /** The run's result, its readings taken now. */
+        Result result(int ops, int errors, Histogram latencyMicros) {
+            double secs = (System.nanoTime() - nanos) / 1e9;
+            long cpu = ThreadCpu.processCpuTime();
+            return new Result(ops, errors, secs, latencyMicros, processCpuNanos < 0 || cpu < 0 ? -1 : cpu - processCpuNanos,
+                    MachineCpu.busyBetween(machine, MachineCpu.now()));
+        }
     }
 
     /**
@@ -159,9 +169,7 @@ public final class LatencyRun {
         AtomicInteger next = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
-        MachineCpu machine0 = MachineCpu.now();
-        long cpu0 = ThreadCpu.processCpuTime();
-        long t0 = System.nanoTime();
+        Start start = Start.now();
         try {
             List<Future<?>> workers = new java.util.ArrayList<>();
             for (int w = 0; w < threads; w++) {
@@ -184,9 +192,6 @@ public final class LatencyRun {
         } finally {
             pool.shutdownNow();
         }
-        double secs = (System.nanoTime() - t0) / 1e9;
-        long cpu1 = ThreadCpu.processCpuTime();
-        return new Result(ops, errors.get(), secs, recorder.getIntervalHistogram(), cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0,
-                MachineCpu.busyBetween(machine0, MachineCpu.now()));
+        return start.result(ops, errors.get(), recorder.getIntervalHistogram());
     }
 }

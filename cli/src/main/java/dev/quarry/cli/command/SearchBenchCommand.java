@@ -225,9 +225,6 @@ public final class SearchBenchCommand implements Callable<Integer> {
      * queries run out. Prints its progress every 15 s and what it ended with.
      */
     private void warmUp(Sides sides, int from, int available, int perRound) throws Exception {
-        if (warmup == 0 && jitSettled == 0) {
-            return;
-        }
         int runs = runsPerRound();
         int first = Math.max(1, Math.min(perRound, warmup / runs)); // queries per run in the rounds of --warmup
         int firstRounds = warmup / (runs * first);
@@ -252,8 +249,10 @@ public final class SearchBenchCommand implements Callable<Integer> {
                         used, (lastReport - start) / 1e9, last.describe());
             }
         }
-        System.out.printf("warm-up: %,d queries in %.0f s%s%n", used, (System.nanoTime() - start) / 1e9,
-                last == null ? "" : "; JIT compiling in its last round: " + last.describe() + " of the time");
+        if (last != null) { // no warm-up at all with --warmup 0 --jit-settled 0
+            System.out.printf("warm-up: %,d queries in %.0f s; JIT compiling in its last round: %s of the time%n", used,
+                    (System.nanoTime() - start) / 1e9, last.describe());
+        }
     }
 
     /** Measured runs per round: sequential, throughput, and Quarry's throughput at --threads in flight when that is not --in-flight. */
