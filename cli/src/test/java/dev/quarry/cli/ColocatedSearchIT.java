@@ -11,11 +11,13 @@ import dev.quarry.proto.v1.AdminServiceGrpc;
 import dev.quarry.proto.v1.ClusterStatusRequest;
 import dev.quarry.proto.v1.CreateIndexRequest;
 import dev.quarry.proto.v1.Hit;
+import dev.quarry.proto.v1.LocalSearchRequest;
 import dev.quarry.proto.v1.ReplicaStatus;
 import dev.quarry.proto.v1.SearchRequest;
 import dev.quarry.proto.v1.SearchResponse;
 import dev.quarry.proto.v1.SearchServiceGrpc;
 import dev.quarry.proto.v1.SetFaultRequest;
+import dev.quarry.proto.v1.ShardQueryRequest;
 import dev.quarry.proto.v1.ShardServiceGrpc;
 import dev.quarry.shard.rpc.FaultHook;
 import io.grpc.ManagedChannel;
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -130,6 +133,25 @@ class ColocatedSearchIT {
         } finally {
             shards.forEach(s -> s.setFault(SetFaultRequest.newBuilder().setIndex(INDEX).setShard(1).setQueryDelayMs(0).build()));
         }
+    }
+
+    @Test
+    @Order(3)
+    void anIdleNodeReportsAnEmptyQueue() {
+        ManagedChannel ch = NettyChannelBuilder.forTarget(cluster.shard(0).address()).usePlaintext().build();
+        shardChannels.add(ch);
+        ShardServiceGrpc.ShardServiceBlockingStub shard = ShardServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
+        ShardQueryRequest q = ShardQueryRequest.newBuilder().setIndex(INDEX).setShard(0).setQuery("react").setK(10).build();
+        // C3 adds one for the request itself: the shard counts only the others (before, every answer said at least 1).
+        // The smallest of five, so that an unrelated call (a status probe) running at the same moment cannot fail it.
+        int query = Integer.MAX_VALUE;
+        int local = Integer.MAX_VALUE;
+        for (int i = 0; i < 5; i++) {
+            query = Math.min(query, shard.query(q).getQueueSize());
+            local = Math.min(local, shard.searchLocal(LocalSearchRequest.newBuilder().setQuery(q).addShards(0).build()).getQueueSize());
+        }
+        assertThat(query).isZero();
+        assertThat(local).isZero();
     }
 
     private double counter(String name) {

@@ -165,7 +165,7 @@ public final class SearchHandler {
         ShardQueryRequest template = base.build();
         List<ShardResult<ShardQueryResponse>> results = run(index, plans, deadline, out,
                 (stub, shard, replica) -> stub.query(request(template, plans.get(shard), replica.nodeId())),
-                r -> new FanOut.Feedback(r.getServiceMicros(), r.getQueueSize(), r.getSearcherVersion()));
+                r -> FanOut.Feedback.measured(r.getServiceMicros(), r.getQueueSize(), r.getSearcherVersion()));
         return assemble(req, index, k, cursor, results, out);
     }
 
@@ -287,7 +287,7 @@ public final class SearchHandler {
         if (!missing.isEmpty()) {
             List<ShardResult<ScoringStats>> results = run(index, missing, deadline, out,
                     (stub, shard, replica) -> stub.termStats(request(template, missing.get(shard), replica.nodeId())),
-                    s -> new FanOut.Feedback(0, 0, s.getSearcherVersion()));
+                    s -> FanOut.Feedback.versionOnly(s.getSearcherVersion()));
             for (ShardResult<ScoringStats> r : results) {
                 switch (r) {
                     case ShardResult.Answer<ScoringStats> a -> {

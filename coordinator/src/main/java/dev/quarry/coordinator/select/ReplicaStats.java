@@ -52,6 +52,19 @@ public final class ReplicaStats {
         }
         samples++;
         lastSampleNanos = nowNanos;
+        answered(searcherVersion, nowNanos);
+    }
+
+    /**
+     * A successful answer whose cost says nothing about the replica's queries (a statistics call):
+     * the replica is healthy and read {@code searcherVersion}, its ranking statistics stay as they are.
+     */
+    public synchronized void succeededUnmeasured(long searcherVersion, long nowNanos) {
+        outstanding = Math.max(0, outstanding - 1);
+        answered(searcherVersion, nowNanos);
+    }
+
+    private void answered(long searcherVersion, long nowNanos) {
         if (searcherVersion != 0) {
             this.searcherVersion = searcherVersion;
             this.searcherSeenNanos = nowNanos;

@@ -54,7 +54,7 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
             ShardReplica replica = replicas.require(req.getIndex(), req.getShard());
             faults.beforeQuery(req.getIndex(), req.getShard());
             ShardQueryResponse r = replica.query(req, remainingMs(), t0);
-            return r.toBuilder().setQueueSize(inFlight.get()).setServiceMicros((System.nanoTime() - t0) / 1000).build();
+            return r.toBuilder().setQueueSize(othersInFlight()).setServiceMicros((System.nanoTime() - t0) / 1000).build();
         });
     }
 
@@ -76,7 +76,7 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
                 members.add(new LocalSearch.Member(shard, replicas.require(index, shard).searcher()));
             }
             local.start(members, req.getQuery(), req.getSumStats(), localWaitNanos(), shard -> faults.beforeQuery(index, shard), results -> {
-                out.onNext(LocalSearchResponse.newBuilder().addAllShards(results).setQueueSize(inFlight.getAndDecrement())
+                out.onNext(LocalSearchResponse.newBuilder().addAllShards(results).setQueueSize(inFlight.decrementAndGet())
                         .setServiceMicros((System.nanoTime() - t0) / 1000).build());
                 out.onCompleted();
             });
@@ -140,6 +140,15 @@ public final class ShardGrpcService extends ShardServiceGrpc.ShardServiceImplBas
         } catch (Throwable t) {
             out.onError(ShardErrors.toStatus(t));
         }
+    }
+
+    /**
+     * The queue size a query reports: the other requests running on this node as its answer leaves
+     * (C3 adds one for the request itself). Counting this one too made every answer report at least 1,
+     * while statistics calls, which report nothing, stood for an idle replica.
+     */
+    private int othersInFlight() {
+        return Math.max(0, inFlight.get() - 1);
     }
 
     /** Time left before the caller's deadline (10 s when it set none). */
