@@ -30,7 +30,7 @@ public final class RoleProcesses {
     private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     /**
-     * {@code QUARRY_CLUSTER_JIT}: {@code quick} compiles with C1 only ({@code -XX:TieredStopAtLevel=1}),
+     * {@code QUARRY_CLUSTER_JIT}: {@code quick} compiles with C1 only ({@link #QUICK_JIT}),
      * {@code full} with C1 and C2, {@code auto} (default) quick on a machine of at most
      * {@value #QUICK_JIT_MAX_CORES} cores. A local cluster is ten JVMs: on two cores their C2
      * compilers kept the CPU busy for minutes after start, and the hot-shard scenario's baseline
@@ -39,6 +39,14 @@ public final class RoleProcesses {
      */
     static final String JIT_ENV = "QUARRY_CLUSTER_JIT";
     static final int QUICK_JIT_MAX_CORES = 4;
+    /**
+     * C1 only, with the code cache a tiered JVM gets. With C1 only the JVM reserves 48 MB for compiled
+     * code, and under the serial collector every 15% of that (7.2 MB) of new code since the last
+     * unloading brings a full collection to unload old code ("CodeCache GC Threshold"). In a chaos run on
+     * 30 Nov every JVM of the cluster had one, of 110-540 ms on the loaded machine; the coordinator's (454 ms)
+     * fell in the hot phase and made its p99 658 ms, 10.7x the baseline's. 240 MB puts that threshold at 36 MB.
+     */
+    static final List<String> QUICK_JIT = List.of("-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=240m");
 
     private final ClusterDir dir;
     private final List<String> jitOptions;
@@ -56,9 +64,9 @@ public final class RoleProcesses {
     static List<String> jitOptions(String setting, int cores) {
         String s = setting == null || setting.isBlank() ? "auto" : setting.strip().toLowerCase(java.util.Locale.ROOT);
         return switch (s) {
-            case "quick" -> List.of("-XX:TieredStopAtLevel=1");
+            case "quick" -> QUICK_JIT;
             case "full" -> List.of();
-            case "auto" -> cores <= QUICK_JIT_MAX_CORES ? List.of("-XX:TieredStopAtLevel=1") : List.of();
+            case "auto" -> cores <= QUICK_JIT_MAX_CORES ? QUICK_JIT : List.of();
             default -> throw new IllegalArgumentException(JIT_ENV + " must be quick, full or auto, not '" + setting + "'");
         };
     }

@@ -131,7 +131,7 @@ final class MetaProcessCluster implements AutoCloseable {
 
     private Process spawn(int i, Class<?> main, String logName) {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xms96m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xms96m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=240m",
                 "-Xshare:auto", "-Dlogback.configurationFile=" + CHILD_LOGGING,
                 "-cp", System.getProperty("java.class.path"), main.getName(),
                 "--id", ids.get(i), "--peers", peers, "--port", String.valueOf(clientPorts.get(i)),
