@@ -74,7 +74,7 @@ class GlobalScoringPropertyTest {
                 w.refresh();
                 PinnedSearchers pinned = new PinnedSearchers(w.searchers(), 10_000, Clock.systemUTC());
                 pinned.recordCurrent(w.visibleCheckpoint());
-                searchers.add(new ShardSearcher(w.searchers(), pinned, new QueryFactory(SCHEMA)));
+                searchers.add(new ShardSearcher(w.searchers(), pinned, new QueryFactory(SCHEMA), w::quietForMs));
             }
             List<LocalSearch.Member> members = new ArrayList<>();
             for (int i = 0; i < searchers.size(); i++) {

@@ -212,15 +212,50 @@ class ReadPathIT {
         }
     }
 
+    /**
+     * GLOBAL scoring reuses a shard's statistics with a pin on the searcher they came from while the
+     * shard promised it stays its newest (until its next scheduled refresh), and never guesses past
+     * that: no search has to run again from fresh statistics because a refresh outdated its pin.
+     * One query at ten page sizes: each size is a result of its own, the statistics are the same.
+     * About three writes a second: each refreshes its shard (at its next 200 ms grid point), which outdates
+     * the statistics cached for that shard; the searches in between reuse them.
+     */
     @Test
     @Order(5)
+    void statisticsAreReusedWhileWritesContinueAndNoSearchRunsTwice() throws Exception {
+        AtomicBoolean writing = new AtomicBoolean(true);
+        Thread writer = Thread.ofPlatform().start(() -> writeContinuously(writing, 300));
+        try {
+            double stale = counter("quarry_coordinator_stale_pins_total");
+            double rounds = counter("quarry_coordinator_fanouts_total");
+            double executed = cacheMisses();
+            int searches = 0;
+            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(8); System.nanoTime() < end; searches++) {
+                search.search(SearchRequest.newBuilder().setIndex(INDEX).setQuery("fast json parser").setK(10 + searches % 10).build());
+            }
+            stale = counter("quarry_coordinator_stale_pins_total") - stale;
+            rounds = counter("quarry_coordinator_fanouts_total") - rounds;
+            executed = cacheMisses() - executed;
+            System.out.printf("%d searches under writes: %.0f executed in %.0f fan-out rounds, %.0f run again for a stale pin%n",
+                    searches, executed, rounds, stale);
+            assertThat(executed).isGreaterThan(50);
+            assertThat(rounds / executed).as("most searches reuse the statistics: one round, not two").isLessThan(1.5);
+            assertThat(stale).as("a pin is guessed only while the shard promised it stays its newest").isLessThanOrEqualTo(executed / 100);
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+    }
+
+    @Test
+    @Order(6)
     void deepPaginationSeesOneSnapshotWhileWritesContinueAndReportsAMovedSnapshot() throws Exception {
         AtomicBoolean writing = new AtomicBoolean(true);
         int before;
         synchronized (log) {
             before = log.values().stream().mapToInt(Map::size).sum();
         }
-        Thread writer = Thread.ofPlatform().start(() -> writeContinuously(writing));
+        Thread writer = Thread.ofPlatform().start(() -> writeContinuously(writing, 2));
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 synchronized (log) {
@@ -270,16 +305,16 @@ class ReadPathIT {
         }
     }
 
-    /** Updates downloads of random documents and deletes some, recording every acknowledged record. */
-    private void writeContinuously(AtomicBoolean writing) {
+    /** Updates downloads of random documents and deletes some, recording every acknowledged record; {@code pauseMs} after each. */
+    private void writeContinuously(AtomicBoolean writing, long pauseMs) {
         try {
-            writeUntilStopped(writing);
+            writeUntilStopped(writing, pauseMs);
         } catch (Exception e) {
             throw new AssertionError(e);
         }
     }
 
-    private void writeUntilStopped(AtomicBoolean writing) throws Exception {
+    private void writeUntilStopped(AtomicBoolean writing, long pauseMs) throws Exception {
         Random r = new Random(5);
         while (writing.get()) {
             SampleData.Pkg p = docs.get(r.nextInt(docs.size()));
@@ -296,7 +331,7 @@ class ReadPathIT {
             synchronized (log) {
                 log.computeIfAbsent(md.partition(), k -> new HashMap<>()).put(md.offset(), new Write(p.id(), doc));
             }
-            Thread.sleep(2); // pacing: a steady trickle of writes, not a wait for a condition
+            Thread.sleep(pauseMs); // pacing: a steady trickle of writes, not a wait for a condition
         }
     }
 
@@ -345,6 +380,12 @@ class ReadPathIT {
 
     private double counter(String name) {
         var c = cluster.metrics().find(name).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    /** Searches the result cache did not answer (executed, or waiting on an identical one). */
+    private double cacheMisses() {
+        var c = cluster.metrics().find("quarry_search_cache_requests_total").tag("result", "miss").counter();
         return c == null ? 0 : c.count();
     }
 

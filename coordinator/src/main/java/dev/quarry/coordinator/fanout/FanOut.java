@@ -64,22 +64,25 @@ public final class FanOut {
      * the replica with 50 ms of injected query latency, whose statistics calls stayed quick, was still the
      * first choice for its shard in about one search of ten).
      */
-    public record Feedback(long serviceMicros, int queueSize, long searcherVersion, boolean measured) {
-        public static Feedback measured(long serviceMicros, int queueSize, long searcherVersion) {
-            return new Feedback(serviceMicros, queueSize, searcherVersion, true);
+    public record Feedback(long serviceMicros, int queueSize, long searcherVersion, long newestForMs, boolean measured) {
+        public static Feedback measured(long serviceMicros, int queueSize, long searcherVersion, long newestForMs) {
+            return new Feedback(serviceMicros, queueSize, searcherVersion, newestForMs, true);
         }
 
-        public static Feedback versionOnly(long searcherVersion) {
-            return new Feedback(0, 0, searcherVersion, false);
+        public static Feedback versionOnly(long searcherVersion, long newestForMs) {
+            return new Feedback(0, 0, searcherVersion, newestForMs, false);
         }
 
-        /** Records the answer, which took {@code micros} here, in the replica's statistics. */
-        void applyTo(ReplicaStats stats, long micros, long nowNanos) {
+        /** Records the answer to a call sent at {@code sentNanos}, answered at {@code nowNanos}, in the replica's statistics. */
+        void applyTo(ReplicaStats stats, long sentNanos, long nowNanos) {
+            long micros = (nowNanos - sentNanos) / 1000;
             if (measured) {
-                stats.succeeded(micros, serviceMicros > 0 ? serviceMicros : micros, queueSize, searcherVersion, nowNanos);
+                stats.succeeded(micros, serviceMicros > 0 ? serviceMicros : micros, queueSize, nowNanos);
             } else {
-                stats.succeededUnmeasured(searcherVersion, nowNanos);
+                stats.succeededUnmeasured();
             }
+            // the shard's promise started when it answered, at the earliest when the call was sent
+            stats.searcherRead(searcherVersion, newestForMs > 0 ? sentNanos + TimeUnit.MILLISECONDS.toNanos(newestForMs) : nowNanos);
         }
     }
 
@@ -254,7 +257,7 @@ public final class FanOut {
                     long now = System.nanoTime();
                     long micros = (now - t0) / 1000;
                     Feedback fb = feedback.apply(response);
-                    fb.applyTo(stats, micros, now);
+                    fb.applyTo(stats, t0, now);
                     if (fb.measured()) {
                         window(index, shard).record(micros);
                     }
@@ -339,9 +342,7 @@ public final class FanOut {
             Futures.addCallback(f, new FutureCallback<>() {
                 @Override
                 public void onSuccess(T response) {
-                    long now = System.nanoTime();
-                    long micros = (now - t0) / 1000;
-                    feedback.apply(response).applyTo(stats, micros, now);
+                    feedback.apply(response).applyTo(stats, t0, System.nanoTime());
                 }
 
                 @Override

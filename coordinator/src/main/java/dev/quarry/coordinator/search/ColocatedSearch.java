@@ -66,7 +66,7 @@ final class ColocatedSearch {
         ShardRoute all = new ShardRoute(ALL_SHARDS, List.of(), hosts);
         ShardResult<LocalSearchResponse> r = fanOut.call(index.name(), List.of(FanOut.Target.any(all)),
                 (stub, shard, replica) -> stub.searchLocal(request),
-                resp -> FanOut.Feedback.measured(resp.getServiceMicros(), resp.getQueueSize(), 0), deadline).get(0);
+                resp -> FanOut.Feedback.measured(resp.getServiceMicros(), resp.getQueueSize(), 0, 0), deadline).get(0);
         return switch (r) {
             case ShardResult.Failure<LocalSearchResponse> f -> whole(f, index);
             case ShardResult.Answer<LocalSearchResponse> a -> perShard(a);

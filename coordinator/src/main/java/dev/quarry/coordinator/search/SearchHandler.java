@@ -28,6 +28,7 @@ import dev.quarry.proto.v1.TotalHitsRelation;
 import dev.quarry.proto.v1.WriteToken;
 import io.grpc.Deadline;
 import io.grpc.Status;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
@@ -61,8 +62,6 @@ public final class SearchHandler {
     public static final int MAX_K = 1000;
     /** Used when the client sets no deadline, so nothing waits forever. */
     private static final long DEFAULT_TIMEOUT_MS = 10_000;
-    /** A replica's newest searcher version is pinned without asking only if seen this recently. */
-    private static final long PIN_FRESHNESS_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final RoutingView routing;
     private final FanOut fanOut;
@@ -74,6 +73,8 @@ public final class SearchHandler {
     private final ColocatedSearch colocated;
 
     private final Timer latency;
+    /** Searches run again because a guessed pin was outdated by a refresh the shard had not promised to wait for. */
+    private final Counter stalePins;
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     public SearchHandler(RoutingView routing, FanOut fanOut, CursorCodec cursors, ResultCache cache, long cursorKeepAliveMs, boolean colocated,
@@ -81,6 +82,8 @@ public final class SearchHandler {
         this.colocated = colocated ? new ColocatedSearch(fanOut) : null;
         this.latency = Timer.builder("quarry_coordinator_search_latency").description("Search calls, admitted to answered")
                 .publishPercentiles(0.5, 0.95, 0.99).register(metrics);
+        this.stalePins = Counter.builder("quarry_coordinator_stale_pins_total")
+                .description("searches run again from fresh statistics: a guessed pin was no longer the replica's newest searcher").register(metrics);
         io.micrometer.core.instrument.Gauge.builder("quarry_coordinator_search_in_flight", inFlight, java.util.concurrent.atomic.AtomicInteger::get)
                 .register(metrics);
         this.routing = routing;
@@ -133,6 +136,7 @@ public final class SearchHandler {
         try {
             return execute(req, index, k, deadline, cursor, minOffsets, global);
         } catch (StalePin e) {
+            stalePins.increment();
             return execute(req, index, k, deadline, cursor, minOffsets, false);
         }
     }
@@ -165,7 +169,7 @@ public final class SearchHandler {
         ShardQueryRequest template = base.build();
         List<ShardResult<ShardQueryResponse>> results = run(index, plans, deadline, out,
                 (stub, shard, replica) -> stub.query(request(template, plans.get(shard), replica.nodeId())),
-                r -> FanOut.Feedback.measured(r.getServiceMicros(), r.getQueueSize(), r.getSearcherVersion()));
+                r -> FanOut.Feedback.measured(r.getServiceMicros(), r.getQueueSize(), r.getSearcherVersion(), r.getNewestForMs()));
         return assemble(req, index, k, cursor, results, out);
     }
 
@@ -250,7 +254,7 @@ public final class SearchHandler {
             } else {
                 var best = fanOut.selector().rank(index.name(), s.shard(), s.replicas(), now).get(0);
                 ReplicaStats st = fanOut.selector().stats(index.name(), s.shard(), best.nodeId());
-                plans.put(s.shard(), ShardPlan.guessed(s, best.nodeId(), st.recentSearcherVersion(now, PIN_FRESHNESS_NANOS)));
+                plans.put(s.shard(), ShardPlan.guessed(s, best.nodeId(), st.pinnableVersion(now)));
             }
         }
         return plans;
@@ -287,7 +291,7 @@ public final class SearchHandler {
         if (!missing.isEmpty()) {
             List<ShardResult<ScoringStats>> results = run(index, missing, deadline, out,
                     (stub, shard, replica) -> stub.termStats(request(template, missing.get(shard), replica.nodeId())),
-                    s -> FanOut.Feedback.versionOnly(s.getSearcherVersion()));
+                    s -> FanOut.Feedback.versionOnly(s.getSearcherVersion(), s.getNewestForMs()));
             for (ShardResult<ScoringStats> r : results) {
                 switch (r) {
                     case ShardResult.Answer<ScoringStats> a -> {

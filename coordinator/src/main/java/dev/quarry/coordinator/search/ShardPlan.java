@@ -7,8 +7,9 @@ import java.util.Map;
 /**
  * How one shard is asked in one phase of a search: the replica to prefer (or, strict, to use) with
  * the searcher version to pin there (0 = its newest), and the offsets a replacement must reflect.
- * A guessed pin (the version the replica last answered from, to reuse cached statistics) is sent
- * with require_newest, so it never reads an older view than an unpinned request would.
+ * A guessed pin (the version the replica last answered from, while it promised that stays its newest,
+ * to reuse statistics cached for it) is sent with require_newest, so it never reads an older view than
+ * an unpinned request would.
  * Immutable.
  */
 record ShardPlan(ShardRoute route, String node, long version, boolean strict, Map<Integer, Long> minOffsets, boolean guessed) {

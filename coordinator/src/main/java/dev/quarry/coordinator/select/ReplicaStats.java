@@ -22,7 +22,7 @@ public final class ReplicaStats {
     private long lastSampleNanos;
     private int outstanding;
     private long searcherVersion;
-    private long searcherSeenNanos;
+    private long newestUntilNanos;
     private Breaker breaker = Breaker.CLOSED;
     private int consecutiveFailures;
     private long openUntilNanos;
@@ -38,8 +38,8 @@ public final class ReplicaStats {
         outstanding++;
     }
 
-    /** A successful answer: response time measured here, service time and queue size reported by the shard. */
-    public synchronized void succeeded(long responseMicros, long serviceMicros, int queueSize, long searcherVersion, long nowNanos) {
+    /** A successful query answer: response time measured here, service time and queue size reported by the shard. */
+    public synchronized void succeeded(long responseMicros, long serviceMicros, int queueSize, long nowNanos) {
         outstanding = Math.max(0, outstanding - 1);
         if (samples == 0) {
             this.responseMicros = responseMicros;
@@ -52,26 +52,34 @@ public final class ReplicaStats {
         }
         samples++;
         lastSampleNanos = nowNanos;
-        answered(searcherVersion, nowNanos);
+        healthy();
     }
 
     /**
      * A successful answer whose cost says nothing about the replica's queries (a statistics call):
-     * the replica is healthy and read {@code searcherVersion}, its ranking statistics stay as they are.
+     * the replica is healthy, its ranking statistics stay as they are.
      */
-    public synchronized void succeededUnmeasured(long searcherVersion, long nowNanos) {
+    public synchronized void succeededUnmeasured() {
         outstanding = Math.max(0, outstanding - 1);
-        answered(searcherVersion, nowNanos);
+        healthy();
     }
 
-    private void answered(long searcherVersion, long nowNanos) {
-        if (searcherVersion != 0) {
-            this.searcherVersion = searcherVersion;
-            this.searcherSeenNanos = nowNanos;
-        }
+    private void healthy() {
         consecutiveFailures = 0;
         breaker = Breaker.CLOSED;
         openForNanos = 0;
+    }
+
+    /**
+     * An answer came from searcher {@code version}, which stays the replica's newest at least until
+     * {@code newestUntilNanos} (the shard's promise, counted from when the call was sent; no later than
+     * the time of the answer when it promised nothing).
+     */
+    public synchronized void searcherRead(long version, long newestUntilNanos) {
+        if (version != 0) {
+            this.searcherVersion = version;
+            this.newestUntilNanos = newestUntilNanos;
+        }
     }
 
     /**
@@ -143,9 +151,13 @@ public final class ReplicaStats {
         return responseMicros - serviceMicros + qhat * qhat * qhat * serviceMicros;
     }
 
-    /** The newest searcher version seen from this replica if seen within {@code maxAgeNanos}, else 0. */
-    public synchronized long recentSearcherVersion(long nowNanos, long maxAgeNanos) {
-        return searcherVersion != 0 && nowNanos - searcherSeenNanos <= maxAgeNanos ? searcherVersion : 0;
+    /**
+     * The searcher version to pin on this replica without asking it first (to reuse statistics cached
+     * for it): the one it last answered from, if the replica's promise that it stays its newest lasts
+     * until a call sent now has arrived (its response-time average from now); else 0.
+     */
+    public synchronized long pinnableVersion(long nowNanos) {
+        return searcherVersion != 0 && nowNanos + (long) (responseMicros * 1000) - newestUntilNanos < 0 ? searcherVersion : 0;
     }
 
     synchronized Breaker breaker() {

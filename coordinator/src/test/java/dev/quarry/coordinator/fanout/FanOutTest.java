@@ -97,7 +97,7 @@ class FanOutTest {
     private static ShardResult<ShardQueryResponse> query(FanOut fanOut, FanOut.Target target) {
         return fanOut.call("idx", List.of(target),
                 (stub, shard, replica) -> stub.query(ShardQueryRequest.newBuilder().setShard(shard).build()),
-                r -> FanOut.Feedback.measured(0, 0, 0), Deadline.after(5, TimeUnit.SECONDS)).get(0);
+                r -> FanOut.Feedback.measured(0, 0, 0, 0), Deadline.after(5, TimeUnit.SECONDS)).get(0);
     }
 
     @RepeatedTest(5) // the replicas' order is random while neither has statistics
@@ -207,7 +207,7 @@ class FanOutTest {
 
             @Override
             public void termStats(ShardQueryRequest request, StreamObserver<ScoringStats> out) {
-                out.onNext(ScoringStats.newBuilder().setSearcherVersion(7).build());
+                out.onNext(ScoringStats.newBuilder().setSearcherVersion(7).setNewestForMs(60_000).build());
                 out.onCompleted();
             }
         }).build().start();
@@ -230,12 +230,12 @@ class FanOutTest {
         for (int i = 0; i < 20; i++) {
             ShardResult<ScoringStats> r = fanOut.call("idx", List.of(new FanOut.Target(route, "slow", true)),
                     (stub, shard, replica) -> stub.termStats(ShardQueryRequest.newBuilder().setShard(shard).build()),
-                    st -> FanOut.Feedback.versionOnly(st.getSearcherVersion()), Deadline.after(5, TimeUnit.SECONDS)).get(0);
+                    st -> FanOut.Feedback.versionOnly(st.getSearcherVersion(), st.getNewestForMs()), Deadline.after(5, TimeUnit.SECONDS)).get(0);
             assertThat(r).isInstanceOf(ShardResult.Answer.class);
         }
         assertThat(slowStats.responseMicros()).as("twenty quick statistics answers leave the query-time average alone").isEqualTo(queried);
         assertThat(slowStats.outstanding()).isZero();
-        assertThat(slowStats.recentSearcherVersion(System.nanoTime(), TimeUnit.SECONDS.toNanos(5))).as("but the searcher read is noted").isEqualTo(7);
+        assertThat(slowStats.pinnableVersion(System.nanoTime())).as("but the searcher read, newest for another minute, is noted").isEqualTo(7);
         assertThat(fanOut.selector().rank("idx", 0, route.replicas(), System.nanoTime())).extracting(ReplicaRoute::nodeId)
                 .containsExactly("fast", "slow");
     }

@@ -18,7 +18,7 @@ class ReplicaSelectorTest {
         ReplicaStats s = selector.stats("i", 0, r.nodeId());
         for (int i = 0; i < times; i++) {
             s.started();
-            s.succeeded(responseMicros, serviceMicros, queue, 7, now);
+            s.succeeded(responseMicros, serviceMicros, queue, now);
         }
     }
 
@@ -36,9 +36,9 @@ class ReplicaSelectorTest {
         ReplicaSelector random = ReplicaSelector.random(policy);
         for (int i = 0; i < 10; i++) {
             random.stats("i", 0, "a").started();
-            random.stats("i", 0, "a").succeeded(50_000, 50_000, 0, 7, 0); // a is 50x slower
+            random.stats("i", 0, "a").succeeded(50_000, 50_000, 0, 0); // a is 50x slower
             random.stats("i", 0, "b").started();
-            random.stats("i", 0, "b").succeeded(1_000, 1_000, 0, 7, 0);
+            random.stats("i", 0, "b").succeeded(1_000, 1_000, 0, 0);
         }
         int aFirst = 0;
         for (int i = 0; i < 2_000; i++) {
@@ -66,7 +66,7 @@ class ReplicaSelectorTest {
     void serviceTimeEntersAsOneOverMu() {
         ReplicaStats s = new ReplicaStats(policy);
         s.started();
-        s.succeeded(2_000, 1_000, 1, 0, 0);
+        s.succeeded(2_000, 1_000, 1, 0);
         // R - 1/mu + qhat^3 / mu with qhat = 1 + 0 + 1
         assertThat(s.score(1)).isEqualTo(2_000 - 1_000 + 8 * 1_000);
     }
@@ -89,7 +89,7 @@ class ReplicaSelectorTest {
         sa.failed(1600 * MS); // probe failed: open again, for twice as long
         assertThat(selector.shadow("i", 0, both, b, 2700 * MS)).isEmpty();
         assertThat(selector.shadow("i", 0, both, b, 3700 * MS)).contains(a);
-        sa.succeeded(900, 800, 0, 7, 3700 * MS);
+        sa.succeeded(900, 800, 0, 3700 * MS);
         assertThat(sa.breaker()).isEqualTo(ReplicaStats.Breaker.CLOSED);
         assertThat(selector.rank("i", 0, both, 3700 * MS).get(0)).isEqualTo(a);
     }
@@ -116,5 +116,22 @@ class ReplicaSelectorTest {
         }
         assertThat(selector.rank("i", 0, both, 0).get(0)).isEqualTo(b);
         assertThat(sa.outstanding()).isZero();
+    }
+
+    @Test
+    void aSearcherIsPinnableOnlyWhileTheReplicaPromisedItStaysItsNewest() {
+        ReplicaStats s = new ReplicaStats(BreakerPolicy.DEFAULTS);
+        assertThat(s.pinnableVersion(0)).as("nothing read yet").isZero();
+        s.searcherRead(7, 800 * MS);
+        assertThat(s.pinnableVersion(799 * MS)).isEqualTo(7);
+        assertThat(s.pinnableVersion(800 * MS)).as("the promise is over: its next refresh may have started").isZero();
+        s.searcherRead(0, 5_000 * MS);
+        assertThat(s.pinnableVersion(900 * MS)).as("an answer without a searcher changes nothing").isZero();
+        s.searcherRead(8, 900 * MS);
+        assertThat(s.pinnableVersion(900 * MS)).as("no promise (until = answer time)").isZero();
+        s.succeeded(50_000, 40_000, 0, 1_000 * MS); // answers take 50 ms
+        s.searcherRead(9, 2_000 * MS);
+        assertThat(s.pinnableVersion(1_949 * MS)).isEqualTo(9);
+        assertThat(s.pinnableVersion(1_950 * MS)).as("a pin sent now would arrive after the promise").isZero();
     }
 }

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * Runs a shard's refreshes on a thread of their own, so the apply thread never waits for one (a
  * refresh took 0.2–1.5 s on a busy 2-core machine, and every record arriving meanwhile used to
  * queue behind it). A refresh starts when writes are pending and it is due, or at once when
- * {@link #request}ed (a read-your-writes wait, the idle merge). A failed refresh is retried after a
+ * {@link #request}ed (a read-your-writes wait, the idle merge); otherwise never before its grid point,
+ * so it can tell how long the newest searcher stays the newest ({@link #quietForMs}). A failed refresh is retried after a
  * back-off that doubles from the interval up to {@link #MAX_BACKOFF_MS}.
  *
  * <p>When a refresh is due ({@link #dueAfterMs}): at the shard's next <em>grid point</em> after the
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safety: {@link #changed}, {@link #request} and {@link #close} may be called from any
  * thread other than the refresh thread (volatile/atomic flags, then an unpark, which a parked or
  * about-to-park refresh thread cannot miss: the permit is kept); the schedule ({@code lastStartNanos}, {@code dueAfterNanos},
- * {@code backoffNanos}) is confined to the refresh thread.
+ * {@code backoffNanos}) is confined to the refresh thread, which publishes the next due time and
+ * whether it is refreshing through volatile fields for {@link #quietForMs}.
  */
 final class Refresher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Refresher.class);
@@ -53,6 +55,9 @@ final class Refresher implements AutoCloseable {
     private final AtomicBoolean changed = new AtomicBoolean();
     private volatile boolean requested;
     private volatile boolean running = true;
+    /** When the next refresh may start (System.nanoTime), and whether one is running: read by {@link #quietForMs}. */
+    private volatile long nextDueNanos;
+    private volatile boolean refreshing;
     /** Refresh thread: when the last refresh started, when the next is due after it, and how long to wait after a failure. */
     private long lastStartNanos;
     private long dueAfterNanos;
@@ -97,7 +102,40 @@ final class Refresher implements AutoCloseable {
     void start() {
         lastStartNanos = System.nanoTime(); // before start(): visible to the thread
         dueAfterNanos = dueAfterNow();
+        nextDueNanos = lastStartNanos + dueAfterNanos;
         thread.start();
+    }
+
+    /**
+     * How long, at least, no refresh will start unless one is requested: 0 while one runs or is
+     * requested, else until the next grid point (no sooner after a failure either). A searcher that
+     * is the newest now stays the newest that long; the coordinator reuses statistics read from it
+     * until then instead of guessing (a guess that a refresh has outdated costs it the search again).
+     */
+    long quietForMs() {
+        if (refreshing || requested) {
+            return 0;
+        }
+        long untilDue = nextDueNanos - System.nanoTime();
+        if (untilDue > 0) {
+            return TimeUnit.NANOSECONDS.toMillis(untilDue);
+        }
+        // Due: pending writes are refreshed at once; with none, the first to come waits for the next grid point (realignAfterIdle).
+        return changed.get() ? 0 : dueAfterMs(System.currentTimeMillis(), intervalMs, phaseMs) - 1;
+    }
+
+    /**
+     * After a wait with nothing pending, a refresh that fell due meanwhile waits for the next grid
+     * point instead of starting as the first write arrives: refreshes stay on the grid (the replicas
+     * of a shard refresh together after a pause too), and {@link #quietForMs} holds on an idle shard.
+     * A write after a pause is searchable within one interval, as any other.
+     */
+    private void realignAfterIdle() {
+        long now = System.nanoTime();
+        if (backoffNanos == 0 && now - (lastStartNanos + dueAfterNanos) >= 0) {
+            dueAfterNanos = now - lastStartNanos + dueAfterNow();
+            nextDueNanos = lastStartNanos + dueAfterNanos;
+        }
     }
 
     /** Writes were applied: refresh when the interval has passed. Cheap enough to call per batch. */
@@ -119,17 +157,22 @@ final class Refresher implements AutoCloseable {
             long due = lastStartNanos + (backoffNanos > 0 ? backoffNanos : dueAfterNanos);
             boolean backingOff = backoffNanos > 0 && now - due < 0;
             if (!backingOff && (requested || (changed.get() && now - due >= 0))) {
+                refreshing = true; // before requested is cleared: quietForMs never sees neither
                 requested = false;
                 changed.set(false); // writes from here on may miss this refresh: they mark the next one
                 lastStartNanos = now;
                 dueAfterNanos = dueAfterNow();
-                if (!refreshOnce()) {
+                boolean open = refreshOnce();
+                nextDueNanos = lastStartNanos + (backoffNanos > 0 ? backoffNanos : dueAfterNanos);
+                refreshing = false;
+                if (!open) {
                     return;
                 }
             } else if (backingOff || changed.get()) {
                 LockSupport.parkNanos(this, due - now);
             } else {
                 LockSupport.park(this);
+                realignAfterIdle();
             }
         }
     }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
@@ -49,11 +50,23 @@ public final class ShardSearcher {
     private final SearcherManager searchers;
     private final PinnedSearchers pinned;
     private final QueryFactory queries;
+    private final LongSupplier quietForMs;
 
-    public ShardSearcher(SearcherManager searchers, PinnedSearchers pinned, QueryFactory queries) {
+    /** @param quietForMs how long, at least, the newest searcher stays the newest ({@link ShardWriter#quietForMs}) */
+    public ShardSearcher(SearcherManager searchers, PinnedSearchers pinned, QueryFactory queries, LongSupplier quietForMs) {
         this.searchers = searchers;
         this.pinned = pinned;
         this.queries = queries;
+        this.quietForMs = quietForMs;
+    }
+
+    /**
+     * How long {@code p} stays this replica's newest searcher at least: 0 unless it is the newest now.
+     * Read before the newest is checked, so that a refresh that ends in between cannot lend {@code p} the next one's time.
+     */
+    private long newestForMs(PinnedSearchers.Pinned p) {
+        long quiet = quietForMs.getAsLong();
+        return quiet > 0 && pinned.isNewest(p.version()) ? quiet : 0;
     }
 
     /**
@@ -165,6 +178,7 @@ public final class ShardSearcher {
                 .setTotalHitsRelation(top.totalHits.relation() == TotalHits.Relation.EQUAL_TO ? TotalHitsRelation.EQ : TotalHitsRelation.GTE)
                 .setCheckpoint(p.checkpoint().toProto())
                 .setSearcherVersion(p.version())
+                .setNewestForMs(newestForMs(p))
                 .build();
         List<ShardHit> hits = new ArrayList<>(top.scoreDocs.length);
         for (ScoreDoc sd : top.scoreDocs) {
@@ -187,7 +201,7 @@ public final class ShardSearcher {
     public ScoringStats termStats(ShardQueryRequest req, Query q) throws IOException {
         PinnedSearchers.Pinned p = acquire(req.getSearcherVersion());
         try {
-            return ScoringStatsCollector.collect(p.searcher(), q).toBuilder().setSearcherVersion(p.version()).build();
+            return ScoringStatsCollector.collect(p.searcher(), q).toBuilder().setSearcherVersion(p.version()).setNewestForMs(newestForMs(p)).build();
         } finally {
             pinned.release(p);
         }

@@ -694,6 +694,11 @@ public final class ShardWriter implements RecordApplier, Closeable {
         return searchers;
     }
 
+    /** How long, at least, the newest searcher stays the newest unless a refresh is requested ({@link Refresher#quietForMs}). */
+    public long quietForMs() {
+        return refresher.quietForMs();
+    }
+
     /** Records skipped as bad since this writer opened. */
     public long skippedRecords() {
         return skipped.get();

@@ -64,7 +64,7 @@ public final class ShardReplica implements AutoCloseable {
         this.pinned.recordCurrent(writer.visibleCheckpoint());
         writer.onRefresh(pinned::record);
         writer.onPublished(cp -> pinned.prune());
-        this.searcher = new ShardSearcher(writer.searchers(), pinned, new QueryFactory(spec.schema()));
+        this.searcher = new ShardSearcher(writer.searchers(), pinned, new QueryFactory(spec.schema()), writer::quietForMs);
         this.loop = loop;
     }
 

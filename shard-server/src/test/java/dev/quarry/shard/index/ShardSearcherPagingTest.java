@@ -75,7 +75,7 @@ class ShardSearcherPagingTest {
             w.refresh();
             PinnedSearchers pinned = new PinnedSearchers(w.searchers(), 10_000, clock);
             pinned.recordCurrent(w.visibleCheckpoint());
-            ShardSearcher s = new ShardSearcher(w.searchers(), pinned, new QueryFactory(SCHEMA));
+            ShardSearcher s = new ShardSearcher(w.searchers(), pinned, new QueryFactory(SCHEMA), w::quietForMs);
             ShardQueryRequest.Builder req = ShardQueryRequest.newBuilder().setQuery(r.nextBoolean() ? "*" : WORDS[r.nextInt(WORDS.length)]);
             int fields = r.nextInt(3);
             for (int i = 0; i < fields; i++) {
@@ -109,7 +109,7 @@ class ShardSearcherPagingTest {
             w.refresh();
             PinnedSearchers pinned = new PinnedSearchers(w.searchers(), 10_000, clock);
             pinned.recordCurrent(w.visibleCheckpoint());
-            ShardSearcher s = new ShardSearcher(w.searchers(), pinned, new QueryFactory(SCHEMA));
+            ShardSearcher s = new ShardSearcher(w.searchers(), pinned, new QueryFactory(SCHEMA), w::quietForMs);
             ShardQueryRequest all = ShardQueryRequest.newBuilder().setQuery("*").setK(1000).build();
             ShardQueryResponse first = s.query(all);
             long v1 = first.getSearcherVersion();
@@ -142,7 +142,7 @@ class ShardSearcherPagingTest {
         try (ByteBuffersDirectory dir = new ByteBuffersDirectory(); ShardWriter w = writer(dir)) {
             PinnedSearchers pinned = new PinnedSearchers(w.searchers(), 10_000, clock);
             pinned.recordCurrent(w.visibleCheckpoint());
-            ShardSearcher s = new ShardSearcher(w.searchers(), pinned, new QueryFactory(SCHEMA));
+            ShardSearcher s = new ShardSearcher(w.searchers(), pinned, new QueryFactory(SCHEMA), w::quietForMs);
             for (String f : List.of("name", "nope")) {
                 assertThatThrownBy(() -> s.query(ShardQueryRequest.newBuilder().setQuery("*").addSort(SortField.newBuilder().setField(f)).build()))
                         .isInstanceOfSatisfying(ShardException.class, e -> assertThat(e.kind()).isEqualTo(ShardException.Kind.INVALID_ARGUMENT));

@@ -62,7 +62,7 @@ class LocalSearchTest {
             w.refresh();
             PinnedSearchers pinned = new PinnedSearchers(w.searchers(), 10_000, Clock.systemUTC());
             pinned.recordCurrent(w.visibleCheckpoint());
-            members.add(new LocalSearch.Member(shard, new ShardSearcher(w.searchers(), pinned, new QueryFactory(SCHEMA))));
+            members.add(new LocalSearch.Member(shard, new ShardSearcher(w.searchers(), pinned, new QueryFactory(SCHEMA), w::quietForMs)));
         }
         idleRefCounts = refCounts();
     }
