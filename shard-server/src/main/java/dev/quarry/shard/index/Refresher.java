@@ -12,9 +12,9 @@ import org.slf4j.LoggerFactory;
  * Runs a shard's refreshes on a thread of their own, so the apply thread never waits for one (a
  * refresh took 0.2–1.5 s on a busy 2-core machine, and every record arriving meanwhile used to
  * queue behind it). A refresh starts when writes are pending and it is due, or at once when
- * {@link #request}ed (a read-your-writes wait, the idle merge); otherwise never before its grid point,
- * so it can tell how long the newest searcher stays the newest ({@link #quietForMs}). A failed refresh is retried after a
- * back-off that doubles from the interval up to {@link #MAX_BACKOFF_MS}.
+ * {@link #request}ed (a read-your-writes wait, the idle merge); otherwise never before its grid
+ * point, so it can tell how long the newest searcher stays the newest ({@link #quietForMs}). A
+ * failed refresh is retried after a back-off that doubles from the interval up to {@link #MAX_BACKOFF_MS}.
  *
  * <p>When a refresh is due ({@link #dueAfterMs}): at the shard's next <em>grid point</em> after the
  * last refresh started (wall-clock times at {@code phaseMs} plus multiples of the interval), so never
@@ -157,7 +157,7 @@ final class Refresher implements AutoCloseable {
             long due = lastStartNanos + (backoffNanos > 0 ? backoffNanos : dueAfterNanos);
             boolean backingOff = backoffNanos > 0 && now - due < 0;
             if (!backingOff && (requested || (changed.get() && now - due >= 0))) {
-                refreshing = true; // before requested is cleared: quietForMs never sees neither
+                refreshing = true; // before requested is cleared, so that quietForMs always sees one or the other
                 requested = false;
                 changed.set(false); // writes from here on may miss this refresh: they mark the next one
                 lastStartNanos = now;
