@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quarry.cli.bench.QueryGenerator;
 import dev.quarry.cli.dev.DevCluster;
 import dev.quarry.ingest.json.Json;
+import dev.quarry.ingest.routing.Partitioner;
+import dev.quarry.ingest.routing.ShardLayout;
 import dev.quarry.ingest.routing.Topics;
 import dev.quarry.proto.v1.AdminServiceGrpc;
 import dev.quarry.proto.v1.ClusterStatusRequest;
@@ -217,14 +219,16 @@ class ReadPathIT {
      * shard promised it stays its newest (until its next scheduled refresh), and never guesses past
      * that: no search has to run again from fresh statistics because a refresh outdated its pin.
      * One query at ten page sizes: each size is a result of its own, the statistics are the same.
-     * About three writes a second: each refreshes its shard (at its next 200 ms grid point), which outdates
-     * the statistics cached for that shard; the searches in between reuse them.
+     * About three writes a second, all to shard 3, each refreshing it at its next 200 ms grid point: its
+     * statistics are read again after each refresh, the other shards' are reused throughout.
      */
     @Test
     @Order(5)
     void statisticsAreReusedWhileWritesContinueAndNoSearchRunsTwice() throws Exception {
+        List<Integer> shard3 = ShardLayout.partitionsOf(3, 4, PARTITIONS);
+        List<SampleData.Pkg> onShard3 = docs.stream().filter(p -> shard3.contains(Partitioner.partitionFor(p.id(), PARTITIONS))).toList();
         AtomicBoolean writing = new AtomicBoolean(true);
-        Thread writer = Thread.ofPlatform().start(() -> writeContinuously(writing, 300));
+        Thread writer = Thread.ofPlatform().start(() -> writeContinuously(writing, 300, onShard3));
         try {
             double stale = counter("quarry_coordinator_stale_pins_total");
             double rounds = counter("quarry_coordinator_fanouts_total");
@@ -240,7 +244,9 @@ class ReadPathIT {
                     searches, executed, rounds, stale);
             assertThat(executed).isGreaterThan(50);
             assertThat(rounds / executed).as("most searches reuse the statistics: one round, not two").isLessThan(1.5);
-            assertThat(stale).as("a pin is guessed only while the shard promised it stays its newest").isLessThanOrEqualTo(executed / 100);
+            // before 30 Nov a pin was guessed for 500 ms after the searcher was seen, across refreshes: about one search in
+            // every refresh of shard 3 ran twice; now only a pin that arrives after the promise is over can be stale
+            assertThat(stale).as("a pin is guessed only while the shard promised it stays its newest").isLessThanOrEqualTo(executed / 20);
         } finally {
             writing.set(false);
             writer.join();
@@ -255,7 +261,7 @@ class ReadPathIT {
         synchronized (log) {
             before = log.values().stream().mapToInt(Map::size).sum();
         }
-        Thread writer = Thread.ofPlatform().start(() -> writeContinuously(writing, 2));
+        Thread writer = Thread.ofPlatform().start(() -> writeContinuously(writing, 2, docs));
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 synchronized (log) {
@@ -305,19 +311,19 @@ class ReadPathIT {
         }
     }
 
-    /** Updates downloads of random documents and deletes some, recording every acknowledged record; {@code pauseMs} after each. */
-    private void writeContinuously(AtomicBoolean writing, long pauseMs) {
+    /** Updates downloads of random documents of {@code among} and deletes some, recording every acknowledged record; {@code pauseMs} after each. */
+    private void writeContinuously(AtomicBoolean writing, long pauseMs, List<SampleData.Pkg> among) {
         try {
-            writeUntilStopped(writing, pauseMs);
+            writeUntilStopped(writing, pauseMs, among);
         } catch (Exception e) {
             throw new AssertionError(e);
         }
     }
 
-    private void writeUntilStopped(AtomicBoolean writing, long pauseMs) throws Exception {
+    private void writeUntilStopped(AtomicBoolean writing, long pauseMs, List<SampleData.Pkg> among) throws Exception {
         Random r = new Random(5);
         while (writing.get()) {
-            SampleData.Pkg p = docs.get(r.nextInt(docs.size()));
+            SampleData.Pkg p = among.get(r.nextInt(among.size()));
             ProducerRecord<String, String> rec;
             ObjectNode doc = null;
             if (r.nextInt(5) == 0) {
