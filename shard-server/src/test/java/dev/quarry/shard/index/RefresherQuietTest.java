@@ -57,9 +57,10 @@ class RefresherQuietTest {
     void aWriteAfterAPauseIsRefreshedAtTheNextGridPointNotAtOnce() throws Exception {
         try (Refresher r = refresher()) {
             r.start();
-            Thread.sleep(2 * INTERVAL_MS); // idle past the first due time, nothing pending
-            await().atMost(Duration.ofSeconds(5)).until(() -> offGrid(System.currentTimeMillis()) > 100
-                    && offGrid(System.currentTimeMillis()) < INTERVAL_MS - 150);
+            long startedMs = System.currentTimeMillis();
+            // idle past the first due time (at most one interval after the start), nothing pending, mid-interval
+            await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() - startedMs > INTERVAL_MS
+                    && offGrid(System.currentTimeMillis()) > 100 && offGrid(System.currentTimeMillis()) < INTERVAL_MS - 150);
             long quiet = r.quietForMs();
             long changedAt = System.currentTimeMillis();
             assertThat(quiet).as("promised until the next grid point").isBetween(1L, INTERVAL_MS - offGrid(changedAt));
